@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow the data flow: C system libraries at the bottom, the pure event
+// model above them, the decoder that binds the two, and the command line on top.
+let package = Package(
+    name: "countersign",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "countersign", targets: ["Countersign"]),
+        .library(name: "AuditEvent", targets: ["AuditEvent"]),
+        .library(name: "AuditDecoder", targets: ["AuditDecoder"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // A small C API over simdjson's C++ DOM parser.
+        .target(
+            name: "CSimdjson",
+            cxxSettings: [.define("NDEBUG", .when(configuration: .release))],
+            linkerSettings: [.linkedLibrary("simdjson"), .linkedLibrary("stdc++")]
+        ),
+
+        // The mcp.audit/1 event model: values, validation rules, errors, JSON text. Pure.
+        .target(name: "AuditEvent"),
+        // Raw message bytes to AuditEvent, through simdjson.
+        .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
+        // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
+        .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
+
+        // The command line: thin commands over the modules above.
+        .executableTarget(
+            name: "Countersign",
+            dependencies: [
+                "AuditEvent", "AuditDecoder", "TrafficGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `make bench`: throughput figures against the peers named in the issues.
+        .executableTarget(
+            name: "CountersignBench",
+            dependencies: ["AuditEvent", "AuditDecoder", "TrafficGenerator"]
+        ),
+
+        .testTarget(name: "AuditEventTests", dependencies: ["AuditEvent"]),
+        .testTarget(
+            name: "AuditDecoderTests",
+            dependencies: ["AuditDecoder", "AuditEvent", "TrafficGenerator"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,186 @@
+import AuditEvent
+import CSimdjson
+
+// The nested objects of mcp.audit/1. Each reader walks the object's direct
+// members; unknown members are kept under the object's name.
+
+private let sourceKeys = KeyTable(["gateway", "instance_id", "version", "original_type", "original_id"])
+private let actorKeys = KeyTable([
+    "id", "type", "display", "agent_id", "roles", "credential_id", "client_name", "client_version", "source_ip",
+    "user_agent",
+])
+private let sessionKeys = KeyTable(["id", "correlation_id", "request_id", "trace_id", "span_id"])
+private let targetKeys = KeyTable(["server_id", "method", "tool", "resource_uri", "prompt_name", "transport"])
+private let requestKeys = KeyTable(["args_sha256", "arg_keys", "args_bytes", "args"])
+private let outcomeKeys = KeyTable([
+    "status", "result_bytes", "result_tokens", "error_type", "error_message", "jsonrpc_error_code", "http_status",
+])
+private let policyKeys = KeyTable(["decision", "policy_id", "policy_version", "rule_id", "reason"])
+private let costKeys = KeyTable(["input_tokens", "output_tokens"])
+
+extension NodeReader {
+    func readSource(_ object: Int, into source: inout Source, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var gateway: String?
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch sourceKeys.index(of: nodes[child]) {
+            case 0: gateway = try requiredString(child, "source.gateway")
+            case 1: source.instanceID = try optionalString(child, "source.instance_id")
+            case 2: source.version = try optionalString(child, "source.version")
+            case 3: source.originalType = try optionalString(child, "source.original_type")
+            case 4: source.originalID = try optionalString(child, "source.original_id")
+            default: try keepUnknown(child, parent: "source", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+        guard let gateway else { throw missing("source.gateway") }
+        source.gateway = gateway
+    }
+
+    func readActor(_ object: Int, into actor: inout Actor, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var id: String?
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch actorKeys.index(of: nodes[child]) {
+            case 0: id = try requiredString(child, "actor.id")
+            case 1: actor.type = try optionalEnum(child, "actor.type", ActorType.table)
+            case 2: actor.display = try optionalString(child, "actor.display")
+            case 3: actor.agentID = try optionalString(child, "actor.agent_id")
+            case 4: actor.roles = try optionalStringArray(child, "actor.roles")
+            case 5: actor.credentialID = try optionalString(child, "actor.credential_id")
+            case 6: actor.clientName = try optionalString(child, "actor.client_name")
+            case 7: actor.clientVersion = try optionalString(child, "actor.client_version")
+            case 8: actor.sourceIP = try optionalString(child, "actor.source_ip")
+            case 9: actor.userAgent = try optionalString(child, "actor.user_agent")
+            default: try keepUnknown(child, parent: "actor", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+        guard let id else { throw missing("actor.id") }
+        actor.id = id
+    }
+
+    func readSession(_ object: Int, into session: inout Session, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch sessionKeys.index(of: nodes[child]) {
+            case 0: session.id = try optionalString(child, "session.id")
+            case 1: session.correlationID = try optionalString(child, "session.correlation_id")
+            case 2: session.requestID = try optionalString(child, "session.request_id")
+            case 3: session.traceID = try optionalString(child, "session.trace_id")
+            case 4: session.spanID = try optionalString(child, "session.span_id")
+            default: try keepUnknown(child, parent: "session", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+    }
+
+    /// The target, and whether `server_id` was present (it may be null, but a tool call must carry it).
+    func readTarget(
+        _ object: Int,
+        into target: inout Target,
+        _ unknown: inout [UnknownField]
+    ) throws(AuditEventError) -> Bool {
+        var serverIDPresent = false
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch targetKeys.index(of: nodes[child]) {
+            case 0:
+                target.serverID = try optionalString(child, "target.server_id")
+                serverIDPresent = true
+            case 1: target.method = try requiredString(child, "target.method")
+            case 2: target.tool = try requiredString(child, "target.tool")
+            case 3: target.resourceURI = try optionalString(child, "target.resource_uri")
+            case 4: target.promptName = try optionalString(child, "target.prompt_name")
+            case 5: target.transport = try optionalString(child, "target.transport")
+            default: try keepUnknown(child, parent: "target", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+        return serverIDPresent
+    }
+
+    func readRequest(_ object: Int, into request: inout Request, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch requestKeys.index(of: nodes[child]) {
+            case 0:
+                let node = nodes[child]
+                if node.type == CSJ_STRING {
+                    guard let digest = SHA256Digest(hex: bytes(node)) else {
+                        throw invalid("request.args_sha256", "must be 64 hexadecimal digits")
+                    }
+                    request.argsSHA256 = digest
+                } else if node.type != CSJ_NULL {
+                    throw wrongType("request.args_sha256", expected: "a string")
+                }
+            case 1: request.argKeys = try optionalStringArray(child, "request.arg_keys")
+            case 2: request.argsBytes = try optionalInteger(child, "request.args_bytes", in: 0...Int64.max)
+            case 3: request.args = nodes[child].type == CSJ_NULL ? nil : try raw(child, "request.args")
+            default: try keepUnknown(child, parent: "request", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+    }
+
+    func readOutcome(_ object: Int, into outcome: inout Outcome, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var status: OutcomeStatus?
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch outcomeKeys.index(of: nodes[child]) {
+            case 0: status = try optionalEnum(child, "outcome.status", OutcomeStatus.table)
+            case 1: outcome.resultBytes = try optionalInteger(child, "outcome.result_bytes", in: 0...Int64.max)
+            case 2: outcome.resultTokens = try optionalInteger(child, "outcome.result_tokens", in: 0...Int64.max)
+            case 3: outcome.errorType = try optionalString(child, "outcome.error_type")
+            case 4:
+                if let message = try optionalString(child, "outcome.error_message") {
+                    if Rules.scalarCount(bytes(nodes[child])) > Rules.errorMessageMaxCharacters {
+                        throw invalid(
+                            "outcome.error_message",
+                            "longer than \(Rules.errorMessageMaxCharacters) characters"
+                        )
+                    }
+                    outcome.errorMessage = message
+                }
+            case 5:
+                outcome.jsonrpcErrorCode = try optionalInteger(
+                    child,
+                    "outcome.jsonrpc_error_code",
+                    in: Int64.min...Int64.max
+                )
+            case 6: outcome.httpStatus = try optionalInteger(child, "outcome.http_status", in: Rules.httpStatusRange)
+            default: try keepUnknown(child, parent: "outcome", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+        guard let status else { throw missing("outcome.status") }
+        outcome.status = status
+    }
+
+    func readPolicy(_ object: Int, into policy: inout Policy, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch policyKeys.index(of: nodes[child]) {
+            case 0: policy.decision = try optionalEnum(child, "policy.decision", PolicyDecision.table)
+            case 1: policy.policyID = try optionalString(child, "policy.policy_id")
+            case 2: policy.policyVersion = try optionalString(child, "policy.policy_version")
+            case 3: policy.ruleID = try optionalString(child, "policy.rule_id")
+            case 4: policy.reason = try optionalString(child, "policy.reason")
+            default: try keepUnknown(child, parent: "policy", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+    }
+
+    func readCost(_ object: Int, into cost: inout Cost, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var child = object + 1
+        while child < Int(nodes[object].end) {
+            switch costKeys.index(of: nodes[child]) {
+            case 0: cost.inputTokens = try optionalMeasure(child, "cost.input_tokens")
+            case 1: cost.outputTokens = try optionalMeasure(child, "cost.output_tokens")
+            default: try keepUnknown(child, parent: "cost", &unknown)
+            }
+            child = Int(nodes[child].end)
+        }
+    }
+}

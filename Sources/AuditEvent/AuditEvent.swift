@@ -1,0 +1,329 @@
+/// One `mcp.audit/1` event: what an MCP gateway recorded about one call.
+///
+/// The decoded fields are the ones Countersign interprets; `raw` keeps the
+/// message bytes exactly as consumed, because the ledger archives those and
+/// never a re-encoding. Fields the contract does not name are kept verbatim in
+/// `unknownFields` (forward compatibility), and the objects the pipeline or
+/// the gateway may extend freely (`detection`, `enrichment`, `ingest`,
+/// `request.args`) are kept as JSON text.
+public struct AuditEvent: Sendable, Hashable {
+    /// The schema identifier every event carries.
+    public static let schemaIdentifier = "mcp.audit/1"
+
+    /// The event's fields as one plain value, for code that builds or reads many at once.
+    public struct Fields: Sendable, Hashable {
+        /// Unique id from the gateway; the de-duplication key in every sink.
+        public var eventID: String = ""
+        public var kind: EventKind = .toolCall
+        public var phase: Phase? = nil
+        /// Event time at the gateway; every window uses it, never the wall clock.
+        public var occurredAt: Timestamp = Timestamp(microsecondsSinceEpoch: 0)
+        public var durationMs: Double? = nil
+        public var source: Source = Source()
+        public var tenantID: String? = nil
+        public var actor: Actor = Actor()
+        public var session: Session = Session()
+        public var target: Target = Target()
+        public var request: Request = Request()
+        public var outcome: Outcome = Outcome()
+        public var policy: Policy = Policy()
+        public var cost: Cost = Cost()
+        /// The detection object, required when `kind == .detection`.
+        public var detection: RawJSON? = nil
+        /// What the pipeline derived (risk score, anomalies, attributes).
+        public var enrichment: RawJSON? = nil
+        /// Where the pipeline received it (Kafka coordinates, ledger leaf index).
+        public var ingest: RawJSON? = nil
+        /// Members the contract does not name, in the order they appeared.
+        public var unknownFields: [UnknownField] = []
+        /// The message bytes exactly as consumed; empty for an event built in code.
+        public var raw: [UInt8] = []
+
+        @inlinable
+        public init() {}
+    }
+
+    /// Copy-on-write storage: an event is about 750 bytes of fields, and it is
+    /// handed from the decoder to detection and to every sink, so a copy must
+    /// cost one retain, not one retain per string.
+    @usableFromInline
+    final class Storage: @unchecked Sendable {
+        @usableFromInline var fields: Fields
+
+        @inlinable
+        init(_ fields: Fields) {
+            self.fields = fields
+        }
+    }
+
+    @usableFromInline var storage: Storage
+
+    /// Wraps fields that are already filled in.
+    @inlinable
+    public init(fields: consuming Fields) {
+        storage = Storage(fields)
+    }
+
+    /// A blank event, for decoders to fill in through ``withFields(_:)``.
+    @inlinable
+    public init() {
+        storage = Storage(Fields())
+    }
+
+    /// Builds an event by filling its fields in place, in their final storage:
+    /// the decoder's path, which must not copy 750 bytes per message.
+    @inlinable
+    public static func build<E: Error>(_ fill: (inout Fields) throws(E) -> Void) throws(E) -> AuditEvent {
+        let event = AuditEvent()
+        try fill(&event.storage.fields)
+        return event
+    }
+
+    /// All fields at once, as a value.
+    @inlinable
+    public var fields: Fields {
+        get { storage.fields }
+        _modify {
+            makeUnique()
+            yield &storage.fields
+        }
+    }
+
+    @inlinable
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(storage.fields)
+        }
+    }
+
+    public static func == (lhs: AuditEvent, rhs: AuditEvent) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        storage.fields.hash(into: &hasher)
+    }
+
+    /// Unique id from the gateway; the de-duplication key in every sink.
+    @inlinable
+    public var eventID: String {
+        get { storage.fields.eventID }
+        _modify {
+            makeUnique()
+            yield &storage.fields.eventID
+        }
+    }
+
+    @inlinable
+    public var kind: EventKind {
+        get { storage.fields.kind }
+        _modify {
+            makeUnique()
+            yield &storage.fields.kind
+        }
+    }
+
+    @inlinable
+    public var phase: Phase? {
+        get { storage.fields.phase }
+        _modify {
+            makeUnique()
+            yield &storage.fields.phase
+        }
+    }
+
+    /// Event time at the gateway; every window uses it, never the wall clock.
+    @inlinable
+    public var occurredAt: Timestamp {
+        get { storage.fields.occurredAt }
+        _modify {
+            makeUnique()
+            yield &storage.fields.occurredAt
+        }
+    }
+
+    @inlinable
+    public var durationMs: Double? {
+        get { storage.fields.durationMs }
+        _modify {
+            makeUnique()
+            yield &storage.fields.durationMs
+        }
+    }
+
+    @inlinable
+    public var source: Source {
+        get { storage.fields.source }
+        _modify {
+            makeUnique()
+            yield &storage.fields.source
+        }
+    }
+
+    @inlinable
+    public var tenantID: String? {
+        get { storage.fields.tenantID }
+        _modify {
+            makeUnique()
+            yield &storage.fields.tenantID
+        }
+    }
+
+    @inlinable
+    public var actor: Actor {
+        get { storage.fields.actor }
+        _modify {
+            makeUnique()
+            yield &storage.fields.actor
+        }
+    }
+
+    @inlinable
+    public var session: Session {
+        get { storage.fields.session }
+        _modify {
+            makeUnique()
+            yield &storage.fields.session
+        }
+    }
+
+    @inlinable
+    public var target: Target {
+        get { storage.fields.target }
+        _modify {
+            makeUnique()
+            yield &storage.fields.target
+        }
+    }
+
+    @inlinable
+    public var request: Request {
+        get { storage.fields.request }
+        _modify {
+            makeUnique()
+            yield &storage.fields.request
+        }
+    }
+
+    @inlinable
+    public var outcome: Outcome {
+        get { storage.fields.outcome }
+        _modify {
+            makeUnique()
+            yield &storage.fields.outcome
+        }
+    }
+
+    @inlinable
+    public var policy: Policy {
+        get { storage.fields.policy }
+        _modify {
+            makeUnique()
+            yield &storage.fields.policy
+        }
+    }
+
+    @inlinable
+    public var cost: Cost {
+        get { storage.fields.cost }
+        _modify {
+            makeUnique()
+            yield &storage.fields.cost
+        }
+    }
+
+    /// The detection object, required when `kind == .detection`.
+    @inlinable
+    public var detection: RawJSON? {
+        get { storage.fields.detection }
+        _modify {
+            makeUnique()
+            yield &storage.fields.detection
+        }
+    }
+
+    /// What the pipeline derived (risk score, anomalies, attributes).
+    @inlinable
+    public var enrichment: RawJSON? {
+        get { storage.fields.enrichment }
+        _modify {
+            makeUnique()
+            yield &storage.fields.enrichment
+        }
+    }
+
+    /// Where the pipeline received it (Kafka coordinates, ledger leaf index).
+    @inlinable
+    public var ingest: RawJSON? {
+        get { storage.fields.ingest }
+        _modify {
+            makeUnique()
+            yield &storage.fields.ingest
+        }
+    }
+
+    /// Members the contract does not name, in the order they appeared.
+    @inlinable
+    public var unknownFields: [UnknownField] {
+        get { storage.fields.unknownFields }
+        _modify {
+            makeUnique()
+            yield &storage.fields.unknownFields
+        }
+    }
+
+    /// The message bytes exactly as consumed; empty for an event built in code.
+    @inlinable
+    public var raw: [UInt8] {
+        get { storage.fields.raw }
+        _modify {
+            makeUnique()
+            yield &storage.fields.raw
+        }
+    }
+
+    @inlinable
+    public init(
+        eventID: String,
+        kind: EventKind,
+        phase: Phase? = nil,
+        occurredAt: Timestamp,
+        durationMs: Double? = nil,
+        source: Source,
+        tenantID: String? = nil,
+        actor: Actor,
+        session: Session = Session(),
+        target: Target = Target(),
+        request: Request = Request(),
+        outcome: Outcome,
+        policy: Policy = Policy(),
+        cost: Cost = Cost(),
+        detection: RawJSON? = nil,
+        enrichment: RawJSON? = nil,
+        ingest: RawJSON? = nil,
+        unknownFields: [UnknownField] = [],
+        raw: [UInt8] = []
+    ) {
+        var fields = Fields()
+        fields.eventID = eventID
+        fields.kind = kind
+        fields.phase = phase
+        fields.occurredAt = occurredAt
+        fields.durationMs = durationMs
+        fields.source = source
+        fields.tenantID = tenantID
+        fields.actor = actor
+        fields.session = session
+        fields.target = target
+        fields.request = request
+        fields.outcome = outcome
+        fields.policy = policy
+        fields.cost = cost
+        fields.detection = detection
+        fields.enrichment = enrichment
+        fields.ingest = ingest
+        fields.unknownFields = unknownFields
+        fields.raw = raw
+        storage = Storage(fields)
+    }
+}

@@ -1,0 +1,28 @@
+// `countersign-bench [decode] [--events N] [--peer-events N]`: throughput figures for BENCHMARKS.md.
+var arguments = Array(CommandLine.arguments.dropFirst())
+var events = 1_000_000
+var peerEvents = 1_000_000
+var suites: [String] = []
+while let argument = arguments.first {
+    arguments.removeFirst()
+    switch argument {
+    case "--events": events = Int(arguments.removeFirst()) ?? events
+    case "--peer-events": peerEvents = Int(arguments.removeFirst()) ?? peerEvents
+    case "-h", "--help":
+        print("usage: countersign-bench [decode] [--events N] [--peer-events N]")
+        exit(0)
+    default: suites.append(argument)
+    }
+}
+if suites.isEmpty { suites = ["decode"] }
+for suite in suites {
+    switch suite {
+    case "decode": try DecodeBenchmark(events: events, peerEvents: min(peerEvents, events)).run()
+    case "decode-profile": try DecodeBenchmark(events: events, peerEvents: 0).profileLoop()
+    default:
+        print("unknown benchmark '\(suite)'")
+        exit(2)
+    }
+}
+
+import Foundation
