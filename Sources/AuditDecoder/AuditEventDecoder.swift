@@ -94,8 +94,41 @@ public final class AuditEventDecoder {
                 let offset = UnsafeRawPointer(nul) - UnsafeRawPointer(base)
                 throw AuditEventError(.nulByte, reason: "a NUL byte at offset \(offset)")
             }
+            if status == CSJ_INVALID_JSON, Self.endsInsideValue(bytes) {
+                throw AuditEventError(.truncated, reason: String(cString: csj_status_message(CSJ_TRUNCATED)))
+            }
             throw reader.parseError(status)
         }
         return reader
+    }
+
+    /// True when the text ends inside a string or with objects or arrays
+    /// still open: simdjson reports most truncations as a generic syntax
+    /// error, and "truncated" tells an operator where to look.
+    static func endsInsideValue(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth < 0 { return false }
+            default: break
+            }
+        }
+        return inString || depth > 0
     }
 }

@@ -15,10 +15,14 @@ private struct Seen {
     var outcome = false
 }
 
-private let rootKeys = KeyTable([
+private let rootNames = [
     "schema", "event_id", "event_kind", "phase", "occurred_at", "duration_ms", "source", "tenant_id", "actor",
     "session", "target", "request", "outcome", "policy", "cost", "detection", "enrichment", "ingest",
-])
+]
+private let rootKeys = KeyTable(rootNames)
+
+/// Every member name the contract defines, at any level (for error paths).
+let contractMemberNames = Set(rootNames + ObjectNames.all)
 
 private let schemaBytes: StaticString = "mcp.audit/1"
 

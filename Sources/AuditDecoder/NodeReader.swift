@@ -177,22 +177,17 @@ struct NodeReader {
         }
     }
 
-    /// Dotted path from the root to a node. Keys that are not plain
-    /// identifiers print as `?`, so a hostile key cannot smuggle text into logs.
+    /// Dotted path from the root to a node. Only member names of the contract
+    /// print; any other key prints as `?`, because a key is sender-chosen
+    /// text and errors must not carry payloads into logs.
     func path(of index: Int) -> String {
         var parts: [String] = []
         var current = index
         while current >= 0, current < nodes.count, nodes[current].parent != CSJ_NO_PARENT {
             let node = nodes[current]
             if let key = node.key {
-                let keyBytes = UnsafeRawBufferPointer(start: key, count: Int(node.key_len))
-                let plain =
-                    !keyBytes.isEmpty && keyBytes.count <= 64
-                    && keyBytes.allSatisfy { byte in
-                        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
-                            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-                    }
-                parts.append(plain ? String(decoding: keyBytes, as: UTF8.self) : "?")
+                let name = String(decoding: UnsafeRawBufferPointer(start: key, count: Int(node.key_len)), as: UTF8.self)
+                parts.append(contractMemberNames.contains(name) ? name : "?")
             } else {
                 parts.append("[]")
             }

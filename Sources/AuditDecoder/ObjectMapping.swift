@@ -4,19 +4,32 @@ import CSimdjson
 // The nested objects of mcp.audit/1. Each reader walks the object's direct
 // members; unknown members are kept under the object's name.
 
-private let sourceKeys = KeyTable(["gateway", "instance_id", "version", "original_type", "original_id"])
-private let actorKeys = KeyTable([
-    "id", "type", "display", "agent_id", "roles", "credential_id", "client_name", "client_version", "source_ip",
-    "user_agent",
-])
-private let sessionKeys = KeyTable(["id", "correlation_id", "request_id", "trace_id", "span_id"])
-private let targetKeys = KeyTable(["server_id", "method", "tool", "resource_uri", "prompt_name", "transport"])
-private let requestKeys = KeyTable(["args_sha256", "arg_keys", "args_bytes", "args"])
-private let outcomeKeys = KeyTable([
-    "status", "result_bytes", "result_tokens", "error_type", "error_message", "jsonrpc_error_code", "http_status",
-])
-private let policyKeys = KeyTable(["decision", "policy_id", "policy_version", "rule_id", "reason"])
-private let costKeys = KeyTable(["input_tokens", "output_tokens"])
+/// Member names of the contract's nested objects, in each reader's case order.
+enum ObjectNames {
+    static let source = ["gateway", "instance_id", "version", "original_type", "original_id"]
+    static let actor = [
+        "id", "type", "display", "agent_id", "roles", "credential_id", "client_name", "client_version", "source_ip",
+        "user_agent",
+    ]
+    static let session = ["id", "correlation_id", "request_id", "trace_id", "span_id"]
+    static let target = ["server_id", "method", "tool", "resource_uri", "prompt_name", "transport"]
+    static let request = ["args_sha256", "arg_keys", "args_bytes", "args"]
+    static let outcome = [
+        "status", "result_bytes", "result_tokens", "error_type", "error_message", "jsonrpc_error_code", "http_status",
+    ]
+    static let policy = ["decision", "policy_id", "policy_version", "rule_id", "reason"]
+    static let cost = ["input_tokens", "output_tokens"]
+    static let all = source + actor + session + target + request + outcome + policy + cost
+}
+
+private let sourceKeys = KeyTable(ObjectNames.source)
+private let actorKeys = KeyTable(ObjectNames.actor)
+private let sessionKeys = KeyTable(ObjectNames.session)
+private let targetKeys = KeyTable(ObjectNames.target)
+private let requestKeys = KeyTable(ObjectNames.request)
+private let outcomeKeys = KeyTable(ObjectNames.outcome)
+private let policyKeys = KeyTable(ObjectNames.policy)
+private let costKeys = KeyTable(ObjectNames.cost)
 
 extension NodeReader {
     func readSource(_ object: Int, into source: inout Source, _ unknown: inout [UnknownField]) throws(AuditEventError) {
