@@ -73,7 +73,11 @@ extension NodeReader {
         actor.id = id
     }
 
-    func readSession(_ object: Int, into session: inout Session, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+    func readSession(
+        _ object: Int,
+        into session: inout Session,
+        _ unknown: inout [UnknownField]
+    ) throws(AuditEventError) {
         var child = object + 1
         while child < Int(nodes[object].end) {
             switch sessionKeys.index(of: nodes[child]) {
@@ -113,7 +117,11 @@ extension NodeReader {
         return serverIDPresent
     }
 
-    func readRequest(_ object: Int, into request: inout Request, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+    func readRequest(
+        _ object: Int,
+        into request: inout Request,
+        _ unknown: inout [UnknownField]
+    ) throws(AuditEventError) {
         var child = object + 1
         while child < Int(nodes[object].end) {
             switch requestKeys.index(of: nodes[child]) {
@@ -136,7 +144,11 @@ extension NodeReader {
         }
     }
 
-    func readOutcome(_ object: Int, into outcome: inout Outcome, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+    func readOutcome(
+        _ object: Int,
+        into outcome: inout Outcome,
+        _ unknown: inout [UnknownField]
+    ) throws(AuditEventError) {
         var status: OutcomeStatus?
         var child = object + 1
         while child < Int(nodes[object].end) {

@@ -46,7 +46,12 @@ public struct Request: Sendable, Hashable {
     public init() {}
 
     @inlinable
-    public init(argsSHA256: SHA256Digest? = nil, argKeys: [String]? = nil, argsBytes: Int64? = nil, args: RawJSON? = nil) {
+    public init(
+        argsSHA256: SHA256Digest? = nil,
+        argKeys: [String]? = nil,
+        argsBytes: Int64? = nil,
+        args: RawJSON? = nil
+    ) {
         self.argsSHA256 = argsSHA256
         self.argKeys = argKeys
         self.argsBytes = argsBytes

@@ -45,7 +45,9 @@ struct DecodeBenchmark {
         print(
             "decode: Foundation JSONDecoder  \(format(peerRate)) events/s  (\(peerMessages.count) events in \(format(peerSeconds)) s)"
         )
-        print("decode: ratio simdjson/JSONDecoder = \(format(simdRate / peerRate))x  [checksums \(checksum % 997) \(peerChecksum % 997)]")
+        print(
+            "decode: ratio simdjson/JSONDecoder = \(format(simdRate / peerRate))x  [checksums \(checksum % 997) \(peerChecksum % 997)]"
+        )
     }
 }
 

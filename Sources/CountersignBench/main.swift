@@ -1,3 +1,5 @@
+import Foundation
+
 // `countersign-bench [decode] [--events N] [--peer-events N]`: throughput figures for BENCHMARKS.md.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var events = 1_000_000
@@ -24,5 +26,3 @@ for suite in suites {
         exit(2)
     }
 }
-
-import Foundation

@@ -1,5 +1,11 @@
 import AuditEvent
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Deterministic `mcp.audit/1` traffic: a population of members in tenants,
 /// each calling a few favourite tools, with realistic result sizes, errors
 /// and denials. The same seed and index always give the same event.
@@ -82,7 +88,9 @@ public struct SyntheticTraffic: Sendable {
             eventID: random.uuid(),
             kind: .toolCall,
             phase: .final,
-            occurredAt: Timestamp(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(index) * spacingMicroseconds),
+            occurredAt: Timestamp(
+                microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(index) * spacingMicroseconds
+            ),
             durationMs: duration,
             source: Source(gateway: Self.gateways[Int(random.next() % 4)], instanceID: "gw-\(random.next() % 8)"),
             tenantID: member.tenant,
@@ -90,7 +98,12 @@ public struct SyntheticTraffic: Sendable {
             session: Session(id: "s-\(random.hex(count: 8))"),
             target: Target(serverID: tool.server, method: tool.method, tool: tool.tool),
             request: Request(
-                argsSHA256: SHA256Digest(high: random.next(), midHigh: random.next(), midLow: random.next(), low: random.next()),
+                argsSHA256: SHA256Digest(
+                    high: random.next(),
+                    midHigh: random.next(),
+                    midLow: random.next(),
+                    low: random.next()
+                ),
                 argKeys: tool.argKeys,
                 argsBytes: Int64(40 + random.next() % 800)
             ),
@@ -114,9 +127,3 @@ public struct SyntheticTraffic: Sendable {
         return cumulativeWeights.firstIndex { pick < $0 } ?? (tools.count - 1)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -32,40 +32,100 @@ public struct ToolProfile: Sendable, Hashable {
     /// Tools seen behind real MCP gateways: code hosting, chat, databases, files, search.
     public static let standard: [ToolProfile] = [
         ToolProfile(
-            server: "github", tool: "create_issue", weight: 3, medianResultBytes: 2_300, errorRate: 0.02,
-            argKeys: ["repo", "title", "body"]),
+            server: "github",
+            tool: "create_issue",
+            weight: 3,
+            medianResultBytes: 2_300,
+            errorRate: 0.02,
+            argKeys: ["repo", "title", "body"]
+        ),
         ToolProfile(
-            server: "github", tool: "get_file_contents", weight: 12, medianResultBytes: 6_000, errorRate: 0.03,
-            argKeys: ["repo", "path", "ref"]),
+            server: "github",
+            tool: "get_file_contents",
+            weight: 12,
+            medianResultBytes: 6_000,
+            errorRate: 0.03,
+            argKeys: ["repo", "path", "ref"]
+        ),
         ToolProfile(
-            server: "github", tool: "search_code", weight: 6, medianResultBytes: 9_000, errorRate: 0.01,
-            argKeys: ["query"]),
+            server: "github",
+            tool: "search_code",
+            weight: 6,
+            medianResultBytes: 9_000,
+            errorRate: 0.01,
+            argKeys: ["query"]
+        ),
         ToolProfile(
-            server: "slack", tool: "post_message", weight: 5, medianResultBytes: 400, errorRate: 0.01,
-            argKeys: ["channel", "text"]),
+            server: "slack",
+            tool: "post_message",
+            weight: 5,
+            medianResultBytes: 400,
+            errorRate: 0.01,
+            argKeys: ["channel", "text"]
+        ),
         ToolProfile(
-            server: "slack", tool: "read_channel", weight: 4, medianResultBytes: 12_000, errorRate: 0.01,
-            argKeys: ["channel", "limit"]),
+            server: "slack",
+            tool: "read_channel",
+            weight: 4,
+            medianResultBytes: 12_000,
+            errorRate: 0.01,
+            argKeys: ["channel", "limit"]
+        ),
         ToolProfile(
-            server: "postgres", tool: "run_query", weight: 8, medianResultBytes: 15_000, errorRate: 0.05,
-            argKeys: ["sql"]),
+            server: "postgres",
+            tool: "run_query",
+            weight: 8,
+            medianResultBytes: 15_000,
+            errorRate: 0.05,
+            argKeys: ["sql"]
+        ),
         ToolProfile(
-            server: "filesystem", tool: "read_file", weight: 10, medianResultBytes: 4_000, errorRate: 0.02,
-            argKeys: ["path"]),
+            server: "filesystem",
+            tool: "read_file",
+            weight: 10,
+            medianResultBytes: 4_000,
+            errorRate: 0.02,
+            argKeys: ["path"]
+        ),
         ToolProfile(
-            server: "filesystem", tool: "write_file", weight: 3, medianResultBytes: 120, errorRate: 0.02,
-            argKeys: ["path", "content"]),
+            server: "filesystem",
+            tool: "write_file",
+            weight: 3,
+            medianResultBytes: 120,
+            errorRate: 0.02,
+            argKeys: ["path", "content"]
+        ),
         ToolProfile(
-            server: "jira", tool: "search_issues", weight: 4, medianResultBytes: 7_500, errorRate: 0.02,
-            argKeys: ["jql", "max_results"]),
+            server: "jira",
+            tool: "search_issues",
+            weight: 4,
+            medianResultBytes: 7_500,
+            errorRate: 0.02,
+            argKeys: ["jql", "max_results"]
+        ),
         ToolProfile(
-            server: "web", tool: "fetch_url", weight: 6, medianResultBytes: 20_000, errorRate: 0.06,
-            argKeys: ["url"]),
+            server: "web",
+            tool: "fetch_url",
+            weight: 6,
+            medianResultBytes: 20_000,
+            errorRate: 0.06,
+            argKeys: ["url"]
+        ),
         ToolProfile(
-            server: "email", tool: "send_email", weight: 1, medianResultBytes: 200, errorRate: 0.01,
-            argKeys: ["to", "subject", "body"]),
+            server: "email",
+            tool: "send_email",
+            weight: 1,
+            medianResultBytes: 200,
+            errorRate: 0.01,
+            argKeys: ["to", "subject", "body"]
+        ),
         ToolProfile(
-            server: "drive", tool: "export_document", weight: 1, medianResultBytes: 40_000, errorRate: 0.02,
-            argKeys: ["document_id", "format"]),
+            server: "drive",
+            tool: "export_document",
+            weight: 1,
+            medianResultBytes: 40_000,
+            errorRate: 0.02,
+            argKeys: ["document_id", "format"]
+        ),
     ]
 }

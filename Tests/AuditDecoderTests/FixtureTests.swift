@@ -92,7 +92,9 @@ struct FixtureTests {
     func detection() throws {
         let event = try Fixtures.decode("detection-from-gateway.json")
         #expect(event.kind == .detection)
-        #expect(event.detection?.text == #"{"detector":"gateway.rate","severity":7,"evidence":{"calls_per_minute":940}}"#)
+        #expect(
+            event.detection?.text == #"{"detector":"gateway.rate","severity":7,"evidence":{"calls_per_minute":940}}"#
+        )
     }
 
     @Test("unknown members are kept, in order, with their paths")
@@ -102,7 +104,10 @@ struct FixtureTests {
             event.unknownFields == [
                 UnknownField(path: ["source", "region"], value: RawJSON(text: #""eu-west-1""#)),
                 UnknownField(path: ["actor", "department"], value: RawJSON(text: #""unknown""#)),
-                UnknownField(path: ["x_vendor"], value: RawJSON(text: #"{"trace":[1,2,{"deep":true}],"note":"kept as is"}"#)),
+                UnknownField(
+                    path: ["x_vendor"],
+                    value: RawJSON(text: #"{"trace":[1,2,{"deep":true}],"note":"kept as is"}"#)
+                ),
             ]
         )
         #expect(event.enrichment?.text == #"{"risk_score":0.2}"#)

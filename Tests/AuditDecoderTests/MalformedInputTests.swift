@@ -55,53 +55,181 @@ let malformedCorpus: [BadInput] = {
         BadInput("another schema", edit(#""mcp.audit/1""#, #""mcp.audit/2""#), .unsupportedSchema, field: "schema"),
         BadInput("schema as number", edit(#""mcp.audit/1""#, "1"), .wrongType, field: "schema"),
         // Wrong types.
-        BadInput("event_id as number", edit(#""7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44""#, "42"), .wrongType, field: "event_id"),
-        BadInput("actor as string", edit(#"{"id":"alice@acme.com","type":"user"}"#, #""alice""#), .wrongType, field: "actor"),
-        BadInput("result_bytes as string", edit(#""result_bytes":2311"#, #""result_bytes":"2311""#), .wrongType, field: "outcome.result_bytes"),
-        BadInput("result_bytes as fraction", edit(#""result_bytes":2311"#, #""result_bytes":2311.5"#), .wrongType, field: "outcome.result_bytes"),
+        BadInput(
+            "event_id as number",
+            edit(#""7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44""#, "42"),
+            .wrongType,
+            field: "event_id"
+        ),
+        BadInput(
+            "actor as string",
+            edit(#"{"id":"alice@acme.com","type":"user"}"#, #""alice""#),
+            .wrongType,
+            field: "actor"
+        ),
+        BadInput(
+            "result_bytes as string",
+            edit(#""result_bytes":2311"#, #""result_bytes":"2311""#),
+            .wrongType,
+            field: "outcome.result_bytes"
+        ),
+        BadInput(
+            "result_bytes as fraction",
+            edit(#""result_bytes":2311"#, #""result_bytes":2311.5"#),
+            .wrongType,
+            field: "outcome.result_bytes"
+        ),
         BadInput("arg_keys as string", edit(#"["repo"]"#, #""repo""#), .wrongType, field: "request.arg_keys"),
-        BadInput("arg_keys holding a number", edit(#"["repo"]"#, #"["repo",7]"#), .wrongType, field: "request.arg_keys"),
+        BadInput(
+            "arg_keys holding a number",
+            edit(#"["repo"]"#, #"["repo",7]"#),
+            .wrongType,
+            field: "request.arg_keys"
+        ),
         BadInput("duration as string", edit("142.7", #""fast""#), .wrongType, field: "duration_ms"),
         BadInput("tenant as object", edit(#""acme""#, "{}"), .wrongType, field: "tenant_id"),
-        BadInput("outcome as array", edit(#"{"status":"success","result_bytes":2311}"#, "[]"), .wrongType, field: "outcome"),
-        BadInput("occurred_at as number", withTimestamp("x").replacingOccurrences(of: #""x""#, with: "1724148902"), .wrongType, field: "occurred_at"),
+        BadInput(
+            "outcome as array",
+            edit(#"{"status":"success","result_bytes":2311}"#, "[]"),
+            .wrongType,
+            field: "outcome"
+        ),
+        BadInput(
+            "occurred_at as number",
+            withTimestamp("x").replacingOccurrences(of: #""x""#, with: "1724148902"),
+            .wrongType,
+            field: "occurred_at"
+        ),
         // Missing required fields.
         BadInput("no schema", edit(#""schema":"mcp.audit/1","#, ""), .missingField, field: "schema"),
-        BadInput("no event_id", edit(#""event_id":"7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44","#, ""), .missingField, field: "event_id"),
-        BadInput("null event_id", edit(#""7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44""#, "null"), .missingField, field: "event_id"),
+        BadInput(
+            "no event_id",
+            edit(#""event_id":"7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44","#, ""),
+            .missingField,
+            field: "event_id"
+        ),
+        BadInput(
+            "null event_id",
+            edit(#""7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44""#, "null"),
+            .missingField,
+            field: "event_id"
+        ),
         BadInput("no event_kind", edit(#""event_kind":"tool_call","#, ""), .missingField, field: "event_kind"),
-        BadInput("no occurred_at", edit(#""occurred_at":"2026-08-20T10:15:02.481Z","#, ""), .missingField, field: "occurred_at"),
-        BadInput("no source", edit(#""source":{"gateway":"mcp-hangar","version":"2.13.0"},"#, ""), .missingField, field: "source"),
+        BadInput(
+            "no occurred_at",
+            edit(#""occurred_at":"2026-08-20T10:15:02.481Z","#, ""),
+            .missingField,
+            field: "occurred_at"
+        ),
+        BadInput(
+            "no source",
+            edit(#""source":{"gateway":"mcp-hangar","version":"2.13.0"},"#, ""),
+            .missingField,
+            field: "source"
+        ),
         BadInput("no gateway", edit(#""gateway":"mcp-hangar","#, ""), .missingField, field: "source.gateway"),
-        BadInput("no actor", edit(#""actor":{"id":"alice@acme.com","type":"user"},"#, ""), .missingField, field: "actor"),
+        BadInput(
+            "no actor",
+            edit(#""actor":{"id":"alice@acme.com","type":"user"},"#, ""),
+            .missingField,
+            field: "actor"
+        ),
         BadInput("no actor.id", edit(#""id":"alice@acme.com","#, ""), .missingField, field: "actor.id"),
         BadInput("empty actor.id", edit(#""id":"alice@acme.com""#, #""id":"""#), .invalidValue, field: "actor.id"),
-        BadInput("no outcome", edit(#","outcome":{"status":"success","result_bytes":2311}"#, ""), .missingField, field: "outcome"),
+        BadInput(
+            "no outcome",
+            edit(#","outcome":{"status":"success","result_bytes":2311}"#, ""),
+            .missingField,
+            field: "outcome"
+        ),
         BadInput("no outcome.status", edit(#""status":"success","#, ""), .missingField, field: "outcome.status"),
         BadInput("tool call without tool", edit(#","tool":"create_issue""#, ""), .missingField, field: "target.tool"),
-        BadInput("tool call without server_id", edit(#""server_id":"github","#, ""), .missingField, field: "target.server_id"),
-        BadInput("tool call without method", edit(#""method":"tools/call","#, ""), .missingField, field: "target.method"),
-        BadInput("tool call without target", edit(#""target":{"server_id":"github","method":"tools/call","tool":"create_issue"},"#, ""), .missingField, field: "target.method"),
-        BadInput("detection without detection object", edit(#""tool_call""#, #""detection""#), .missingField, field: "detection"),
+        BadInput(
+            "tool call without server_id",
+            edit(#""server_id":"github","#, ""),
+            .missingField,
+            field: "target.server_id"
+        ),
+        BadInput(
+            "tool call without method",
+            edit(#""method":"tools/call","#, ""),
+            .missingField,
+            field: "target.method"
+        ),
+        BadInput(
+            "tool call without target",
+            edit(#""target":{"server_id":"github","method":"tools/call","tool":"create_issue"},"#, ""),
+            .missingField,
+            field: "target.method"
+        ),
+        BadInput(
+            "detection without detection object",
+            edit(#""tool_call""#, #""detection""#),
+            .missingField,
+            field: "detection"
+        ),
         // Values that break a rule.
-        BadInput("event_id of 41 characters", edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", String(repeating: "a", count: 41)), .invalidValue, field: "event_id"),
+        BadInput(
+            "event_id of 41 characters",
+            edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", String(repeating: "a", count: 41)),
+            .invalidValue,
+            field: "event_id"
+        ),
         BadInput("empty event_id", edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", ""), .invalidValue, field: "event_id"),
-        BadInput("event_id with an escaped NUL", edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", #"id\u0000x"#), .invalidValue, field: "event_id"),
-        BadInput("event_id with a newline", edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", #"id\nx"#), .invalidValue, field: "event_id"),
+        BadInput(
+            "event_id with an escaped NUL",
+            edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", #"id\u0000x"#),
+            .invalidValue,
+            field: "event_id"
+        ),
+        BadInput(
+            "event_id with a newline",
+            edit("7f0c2a3e-1d3b-4f7e-9a51-2b8c0d6a1e44", #"id\nx"#),
+            .invalidValue,
+            field: "event_id"
+        ),
         BadInput("unknown event kind", edit(#""tool_call""#, #""tool_calls""#), .invalidValue, field: "event_kind"),
         BadInput("unknown status", edit(#""success""#, #""ok""#), .invalidValue, field: "outcome.status"),
         BadInput("unknown actor type", edit(#""type":"user""#, #""type":"robot""#), .invalidValue, field: "actor.type"),
         BadInput("unknown phase", edit(#""final""#, #""done""#), .invalidValue, field: "phase"),
-        BadInput("short args hash", edit("3b1f0c9e6a7d4b2f8e1c5a9d3f7b2e6c4a8d1f5b9e3c7a2d6f0b4e8c1a5d9f3b", "3b1f"), .invalidValue, field: "request.args_sha256"),
-        BadInput("non-hex args hash", edit("3b1f0c9e6a7d4b2f8e1c5a9d3f7b2e6c4a8d1f5b9e3c7a2d6f0b4e8c1a5d9f3b", String(repeating: "g", count: 64)), .invalidValue, field: "request.args_sha256"),
-        BadInput("error message over 1023 characters", edit(#""result_bytes":2311"#, #""result_bytes":2311,"error_message":"\#(String(repeating: "e", count: 1024))""#), .invalidValue, field: "outcome.error_message"),
+        BadInput(
+            "short args hash",
+            edit("3b1f0c9e6a7d4b2f8e1c5a9d3f7b2e6c4a8d1f5b9e3c7a2d6f0b4e8c1a5d9f3b", "3b1f"),
+            .invalidValue,
+            field: "request.args_sha256"
+        ),
+        BadInput(
+            "non-hex args hash",
+            edit("3b1f0c9e6a7d4b2f8e1c5a9d3f7b2e6c4a8d1f5b9e3c7a2d6f0b4e8c1a5d9f3b", String(repeating: "g", count: 64)),
+            .invalidValue,
+            field: "request.args_sha256"
+        ),
+        BadInput(
+            "error message over 1023 characters",
+            edit(
+                #""result_bytes":2311"#,
+                #""result_bytes":2311,"error_message":"\#(String(repeating: "e", count: 1024))""#
+            ),
+            .invalidValue,
+            field: "outcome.error_message"
+        ),
         // Numbers out of range.
         BadInput("result_bytes 1e400", edit("2311}", "1e400}"), .numberOutOfRange),
-        BadInput("result_bytes 2^63", edit("2311}", "9223372036854775808}"), .numberOutOfRange, field: "outcome.result_bytes"),
+        BadInput(
+            "result_bytes 2^63",
+            edit("2311}", "9223372036854775808}"),
+            .numberOutOfRange,
+            field: "outcome.result_bytes"
+        ),
         BadInput("result_bytes 2^64", edit("2311}", "18446744073709551616}"), .numberOutOfRange),
         BadInput("negative result_bytes", edit("2311}", "-1}"), .numberOutOfRange, field: "outcome.result_bytes"),
         BadInput("negative duration", edit("142.7", "-5"), .numberOutOfRange, field: "duration_ms"),
-        BadInput("http status 700", edit(#""result_bytes":2311"#, #""http_status":700"#), .numberOutOfRange, field: "outcome.http_status"),
+        BadInput(
+            "http status 700",
+            edit(#""result_bytes":2311"#, #""http_status":700"#),
+            .numberOutOfRange,
+            field: "outcome.http_status"
+        ),
         BadInput("malformed number", edit("142.7", "1.2.3"), .numberOutOfRange),
         BadInput("leading zeros", edit("142.7", "0142"), .numberOutOfRange),
         // Bad bytes.
@@ -109,29 +237,71 @@ let malformedCorpus: [BadInput] = {
         BadInput("raw NUL after the document", Array(base.utf8) + [0], .nulByte),
         BadInput("raw newline inside a string", edit("alice@acme.com", "alice\nacme"), .controlCharacter),
         BadInput("invalid UTF-8 byte", Array(base.utf8).map { $0 == UInt8(ascii: "@") ? 0xFF : $0 }, .invalidUTF8),
-        BadInput("overlong UTF-8", Array(base.utf8).flatMap { $0 == UInt8(ascii: "@") ? [0xC0, 0x80] : [$0] }, .invalidUTF8),
-        BadInput("truncated UTF-8 sequence", Array(base.utf8).flatMap { $0 == UInt8(ascii: "@") ? [0xE2, 0x82] : [$0] }, .invalidUTF8),
+        BadInput(
+            "overlong UTF-8",
+            Array(base.utf8).flatMap { $0 == UInt8(ascii: "@") ? [0xC0, 0x80] : [$0] },
+            .invalidUTF8
+        ),
+        BadInput(
+            "truncated UTF-8 sequence",
+            Array(base.utf8).flatMap { $0 == UInt8(ascii: "@") ? [0xE2, 0x82] : [$0] },
+            .invalidUTF8
+        ),
         // Structure.
-        BadInput("duplicate event_id", edit(#""event_kind""#, #""event_id":"other","event_kind""#), .duplicateKey, field: "event_id"),
-        BadInput("duplicate actor.id", edit(#""type":"user""#, #""type":"user","id":"mallory""#), .duplicateKey, field: "actor.id"),
-        BadInput("duplicate inside an unknown object", edit(#""tenant_id""#, #""x":{"a":1,"a":2},"tenant_id""#), .duplicateKey, field: "?.?"),
+        BadInput(
+            "duplicate event_id",
+            edit(#""event_kind""#, #""event_id":"other","event_kind""#),
+            .duplicateKey,
+            field: "event_id"
+        ),
+        BadInput(
+            "duplicate actor.id",
+            edit(#""type":"user""#, #""type":"user","id":"mallory""#),
+            .duplicateKey,
+            field: "actor.id"
+        ),
+        BadInput(
+            "duplicate inside an unknown object",
+            edit(#""tenant_id""#, #""x":{"a":1,"a":2},"tenant_id""#),
+            .duplicateKey,
+            field: "?.?"
+        ),
         BadInput(
             "duplicate in a 40-member object",
-            edit(#""tenant_id""#, #""x":{\#((0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")),"k7":0},"tenant_id""#),
-            .duplicateKey, field: "?.?"),
-        BadInput("duplicate policy.reason", edit(#""tenant_id""#, #""policy":{"reason":"a","reason":"b"},"tenant_id""#), .duplicateKey, field: "policy.reason"),
+            edit(
+                #""tenant_id""#,
+                #""x":{\#((0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")),"k7":0},"tenant_id""#
+            ),
+            .duplicateKey,
+            field: "?.?"
+        ),
+        BadInput(
+            "duplicate policy.reason",
+            edit(#""tenant_id""#, #""policy":{"reason":"a","reason":"b"},"tenant_id""#),
+            .duplicateKey,
+            field: "policy.reason"
+        ),
         BadInput(
             "10,000-deep arrays",
-            edit(#""tenant_id""#, #""x":\#(String(repeating: "[", count: 10_000))\#(String(repeating: "]", count: 10_000)),"tenant_id""#),
-            .tooDeep),
+            edit(
+                #""tenant_id""#,
+                #""x":\#(String(repeating: "[", count: 10_000))\#(String(repeating: "]", count: 10_000)),"tenant_id""#
+            ),
+            .tooDeep
+        ),
         BadInput(
             "10,000-deep objects",
-            edit(#""tenant_id""#, #""x":\#(String(repeating: #"{"a":"#, count: 10_000))1\#(String(repeating: "}", count: 10_000)),"tenant_id""#),
-            .tooDeep),
+            edit(
+                #""tenant_id""#,
+                #""x":\#(String(repeating: #"{"a":"#, count: 10_000))1\#(String(repeating: "}", count: 10_000)),"tenant_id""#
+            ),
+            .tooDeep
+        ),
         BadInput(
             "a 2 MiB message",
             edit(#""tenant_id""#, #""padding":"\#(String(repeating: "p", count: 2 << 20))","tenant_id""#),
-            .messageTooLarge),
+            .messageTooLarge
+        ),
     ]
     let timestamps = [
         "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-08-20T24:00:00Z",

@@ -1,0 +1,59 @@
+# Countersign: one-command set-up, tests, demo, benchmarks and fuzzing.
+# Every target installs missing Debian packages first (scripts/setup.sh).
+
+SWIFT ?= swift
+RELEASE_BIN := .build/release
+FUZZ_BUILD := .build-fuzz/release
+FUZZ_SECONDS ?= 60
+BENCH_EVENTS ?= 1000000
+FORMAT_PATHS := Package.swift Sources Tests Fuzz
+
+.PHONY: all setup build release test test-only lint format demo bench fuzz clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+# Lint, then the whole suite against real servers started by the harness.
+test: setup lint
+	$(SWIFT) build --build-tests
+	scripts/harness.sh -- $(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+format:
+	$(SWIFT) format --in-place --recursive $(FORMAT_PATHS)
+
+demo: release
+	@scripts/demo.sh $(RELEASE_BIN)/countersign
+
+bench: setup
+	$(SWIFT) build -c release --product CountersignBench
+	$(RELEASE_BIN)/CountersignBench decode --events $(BENCH_EVENTS)
+
+# libFuzzer over the decoder. SwiftPM cannot link a -sanitize=fuzzer
+# executable, so the library is built instrumented and the entry point is
+# linked against its objects with swiftc.
+fuzz: setup
+	$(SWIFT) build -c release --scratch-path .build-fuzz --target AuditDecoder \
+		-Xswiftc -sanitize=fuzzer,address \
+		-Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
+	swiftc -O -sanitize=fuzzer,address -parse-as-library Fuzz/DecoderFuzz.swift \
+		-I $(FUZZ_BUILD)/Modules -Xcc -fmodule-map-file=$(FUZZ_BUILD)/CSimdjson.build/module.modulemap \
+		$(FUZZ_BUILD)/AuditDecoder.build/*.o $(FUZZ_BUILD)/AuditEvent.build/*.o $(FUZZ_BUILD)/CSimdjson.build/*.o \
+		-lsimdjson -lstdc++ -o $(FUZZ_BUILD)/decoder-fuzz 2>&1 | grep -v "ld.gold: warning" || true
+	mkdir -p .build-fuzz/corpus .build-fuzz/findings
+	cp Tests/AuditDecoderTests/Fixtures/valid/*.json .build-fuzz/corpus/
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/decoder-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		-print_final_stats=1 -artifact_prefix=.build-fuzz/findings/ .build-fuzz/corpus
+
+clean:
+	rm -rf .build .build-fuzz
