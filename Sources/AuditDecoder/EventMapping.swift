@@ -36,10 +36,11 @@ extension NodeReader {
         var seen = Seen()
         var serverIDPresent = false
 
+        var seenKeys: UInt32 = 0
         var child = 1
         while child < nodes.count {
             let node = nodes[child]
-            switch rootKeys.index(of: node) {
+            switch try member(child, rootKeys, &seenKeys) {
             case 0:
                 guard node.type == CSJ_STRING else { throw wrongType("schema", expected: "a string") }
                 guard equals(node, schemaBytes) else {
@@ -137,11 +138,24 @@ extension NodeReader {
         if event.kind == .detection, event.detection == nil { throw missing("detection") }
     }
 
-    /// Keeps a member the contract does not name, verbatim (minified).
+    /// The table position of a member's key, or nil for a key the contract
+    /// does not name; a known key seen twice in one object is an error.
+    @inline(__always)
+    func member(_ index: Int, _ table: KeyTable, _ seen: inout UInt32) throws(AuditEventError) -> Int? {
+        guard let position = table.index(of: nodes[index]) else { return nil }
+        let bit: UInt32 = 1 << UInt32(position)
+        if seen & bit != 0 { throw duplicate(index) }
+        seen |= bit
+        return position
+    }
+
+    /// Keeps a member the contract does not name, verbatim (minified); an
+    /// unknown key repeated in one object is an error like a known one.
     func keepUnknown(_ index: Int, parent: String?, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         let node = nodes[index]
         let key = String(decoding: UnsafeRawBufferPointer(start: node.key, count: Int(node.key_len)), as: UTF8.self)
         let path = parent.map { [$0, key] } ?? [key]
+        if unknown.contains(where: { $0.path == path }) { throw duplicate(index) }
         unknown.append(UnknownField(path: path, value: try raw(index, parent ?? "(root)")))
     }
 }

@@ -7,8 +7,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Byte strings matched by length, first byte, then the rest, with no ARC
-/// traffic: the tables are built once per process and never freed.
+/// Byte strings matched through a small open-addressing hash of length,
+/// first and last byte, then one full comparison, with no ARC traffic: the
+/// tables are built once per process and never freed.
 struct ByteMatcher<Value>: @unchecked Sendable {
     private struct Entry {
         var bytes: UnsafePointer<UInt8>
@@ -16,31 +17,45 @@ struct ByteMatcher<Value>: @unchecked Sendable {
         var value: Value
     }
 
+    private static var slotCount: Int { 256 }
     private let entries: UnsafeBufferPointer<Entry>
+    /// Entry index + 1 per slot; 0 marks an empty slot.
+    private let slots: UnsafeBufferPointer<UInt8>
 
     init(_ pairs: [([UInt8], Value)]) {
+        precondition(!pairs.isEmpty && pairs.count < Self.slotCount / 2, "a matcher holds 1 to 127 names")
         let storage = UnsafeMutableBufferPointer<Entry>.allocate(capacity: pairs.count)
+        let slots = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.slotCount)
+        slots.initialize(repeating: 0)
         for (i, pair) in pairs.enumerated() {
-            let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(pair.0.count, 1))
+            precondition(!pair.0.isEmpty, "names are not empty")
+            let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: pair.0.count)
             bytes.initialize(from: pair.0, count: pair.0.count)
             (storage.baseAddress! + i).initialize(to: Entry(bytes: bytes, count: pair.0.count, value: pair.1))
+            var slot = Self.hash(UnsafePointer(bytes), count: pair.0.count)
+            while slots[slot] != 0 { slot = (slot + 1) & (Self.slotCount - 1) }
+            slots[slot] = UInt8(i + 1)
         }
         entries = UnsafeBufferPointer(storage)
+        self.slots = UnsafeBufferPointer(slots)
+    }
+
+    @inline(__always)
+    private static func hash(_ pointer: UnsafePointer<UInt8>, count: Int) -> Int {
+        (count &* 7 &+ Int(pointer[0]) &* 13 &+ Int(pointer[count - 1]) &* 31) & (slotCount - 1)
     }
 
     @inline(__always)
     func match(_ pointer: UnsafePointer<UInt8>, count: Int) -> Value? {
         guard count > 0 else { return nil }
-        let first = pointer[0]
-        for entry in entries where entry.count == count && entry.bytes[0] == first {
-            var equal = true
-            for j in 1..<count where entry.bytes[j] != pointer[j] {
-                equal = false
-                break
-            }
-            if equal { return entry.value }
+        var slot = Self.hash(pointer, count: count)
+        while true {
+            let index = Int(slots[slot])
+            if index == 0 { return nil }
+            let entry = entries[index - 1]
+            if entry.count == count, memcmp(entry.bytes, pointer, count) == 0 { return entry.value }
+            slot = (slot + 1) & (Self.slotCount - 1)
         }
-        return nil
     }
 }
 
@@ -51,6 +66,7 @@ struct KeyTable: Sendable {
 
     /// `names` in the order of the caller's field enumeration.
     init(_ names: [String]) {
+        precondition(names.count <= 32, "readers track seen members in a 32-bit mask")
         matcher = ByteMatcher(names.enumerated().map { (Array($0.element.utf8), $0.offset) })
     }
 

@@ -128,7 +128,9 @@ struct NodeReader {
     func raw(_ index: Int, _ field: String) throws(AuditEventError) -> RawJSON {
         var text: UnsafePointer<CChar>?
         var length = 0
-        guard csj_serialize(parser, UInt32(index), &text, &length) == CSJ_OK, let text else {
+        let status = csj_serialize(parser, UInt32(index), &text, &length)
+        if status == CSJ_DUPLICATE_KEY { throw parseError(status) }
+        guard status == CSJ_OK, let text else {
             throw AuditEventError(.internalError, field: field, reason: "could not serialise the value")
         }
         let bytes = UnsafeRawBufferPointer(start: text, count: length)
@@ -144,6 +146,15 @@ struct NodeReader {
     }
 
     // MARK: Errors
+
+    /// A repeated member of a known object: the one error the parser leaves to the reader.
+    func duplicate(_ node: Int) -> AuditEventError {
+        AuditEventError(
+            .duplicateKey,
+            field: path(of: node),
+            reason: String(cString: csj_status_message(CSJ_DUPLICATE_KEY))
+        )
+    }
 
     func missing(_ field: StaticString) -> AuditEventError {
         AuditEventError(.missingField, field: "\(field)", reason: "required by mcp.audit/1")

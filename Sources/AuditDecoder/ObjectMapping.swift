@@ -34,9 +34,10 @@ private let costKeys = KeyTable(ObjectNames.cost)
 extension NodeReader {
     func readSource(_ object: Int, into source: inout Source, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         var gateway: String?
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch sourceKeys.index(of: nodes[child]) {
+            switch try member(child, sourceKeys, &seen) {
             case 0: gateway = try requiredString(child, "source.gateway")
             case 1: source.instanceID = try optionalString(child, "source.instance_id")
             case 2: source.version = try optionalString(child, "source.version")
@@ -52,9 +53,10 @@ extension NodeReader {
 
     func readActor(_ object: Int, into actor: inout Actor, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         var id: String?
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch actorKeys.index(of: nodes[child]) {
+            switch try member(child, actorKeys, &seen) {
             case 0: id = try requiredString(child, "actor.id")
             case 1: actor.type = try optionalEnum(child, "actor.type", ActorType.table)
             case 2: actor.display = try optionalString(child, "actor.display")
@@ -78,9 +80,10 @@ extension NodeReader {
         into session: inout Session,
         _ unknown: inout [UnknownField]
     ) throws(AuditEventError) {
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch sessionKeys.index(of: nodes[child]) {
+            switch try member(child, sessionKeys, &seen) {
             case 0: session.id = try optionalString(child, "session.id")
             case 1: session.correlationID = try optionalString(child, "session.correlation_id")
             case 2: session.requestID = try optionalString(child, "session.request_id")
@@ -99,9 +102,10 @@ extension NodeReader {
         _ unknown: inout [UnknownField]
     ) throws(AuditEventError) -> Bool {
         var serverIDPresent = false
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch targetKeys.index(of: nodes[child]) {
+            switch try member(child, targetKeys, &seen) {
             case 0:
                 target.serverID = try optionalString(child, "target.server_id")
                 serverIDPresent = true
@@ -122,9 +126,10 @@ extension NodeReader {
         into request: inout Request,
         _ unknown: inout [UnknownField]
     ) throws(AuditEventError) {
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch requestKeys.index(of: nodes[child]) {
+            switch try member(child, requestKeys, &seen) {
             case 0:
                 let node = nodes[child]
                 if node.type == CSJ_STRING {
@@ -150,9 +155,10 @@ extension NodeReader {
         _ unknown: inout [UnknownField]
     ) throws(AuditEventError) {
         var status: OutcomeStatus?
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch outcomeKeys.index(of: nodes[child]) {
+            switch try member(child, outcomeKeys, &seen) {
             case 0: status = try optionalEnum(child, "outcome.status", OutcomeStatus.table)
             case 1: outcome.resultBytes = try optionalInteger(child, "outcome.result_bytes", in: 0...Int64.max)
             case 2: outcome.resultTokens = try optionalInteger(child, "outcome.result_tokens", in: 0...Int64.max)
@@ -183,9 +189,10 @@ extension NodeReader {
     }
 
     func readPolicy(_ object: Int, into policy: inout Policy, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch policyKeys.index(of: nodes[child]) {
+            switch try member(child, policyKeys, &seen) {
             case 0: policy.decision = try optionalEnum(child, "policy.decision", PolicyDecision.table)
             case 1: policy.policyID = try optionalString(child, "policy.policy_id")
             case 2: policy.policyVersion = try optionalString(child, "policy.policy_version")
@@ -198,9 +205,10 @@ extension NodeReader {
     }
 
     func readCost(_ object: Int, into cost: inout Cost, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        var seen: UInt32 = 0
         var child = object + 1
         while child < Int(nodes[object].end) {
-            switch costKeys.index(of: nodes[child]) {
+            switch try member(child, costKeys, &seen) {
             case 0: cost.inputTokens = try optionalMeasure(child, "cost.input_tokens")
             case 1: cost.outputTokens = try optionalMeasure(child, "cost.output_tokens")
             default: try keepUnknown(child, parent: "cost", &unknown)

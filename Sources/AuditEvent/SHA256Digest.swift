@@ -16,31 +16,25 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses 64 hexadecimal digits (either case); nil for anything else.
     public init?(hex bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count == 64 else { return nil }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var valid: UInt8 = 1
-        for word in 0..<4 {
-            var value: UInt64 = 0
-            for i in 0..<16 {
-                let byte = bytes[word * 16 + i]
-                let digit = byte &- UInt8(ascii: "0")
-                let letter = (byte | 0x20) &- UInt8(ascii: "a")
-                // Branch-free: digits and letters alternate at random in a hash.
-                let isDigit: UInt8 = digit < 10 ? 1 : 0
-                let isLetter: UInt8 = letter < 6 ? 1 : 0
-                valid &= isDigit | isLetter
-                let nibble = isDigit == 1 ? digit : letter &+ 10
-                value = value << 4 | UInt64(nibble & 0xF)
+        guard bytes.count == 64, let base = bytes.baseAddress else { return nil }
+        // A table lookup per character, no branches: digits and letters
+        // alternate at random in a hash, so a branch would mispredict often.
+        let digest: SHA256Digest? = hexDigitValues.withUnsafeBufferPointer { table in
+            var invalid: UInt8 = 0
+            func word(_ offset: Int) -> UInt64 {
+                var value: UInt64 = 0
+                for i in offset..<(offset + 16) {
+                    let digit = table[Int(base[i])]
+                    invalid |= digit
+                    value = value << 4 | UInt64(digit & 0xF)
+                }
+                return value
             }
-            switch word {
-            case 0: words.0 = value
-            case 1: words.1 = value
-            case 2: words.2 = value
-            default: words.3 = value
-            }
+            let digest = SHA256Digest(high: word(0), midHigh: word(16), midLow: word(32), low: word(48))
+            return invalid & 0xF0 == 0 ? digest : nil
         }
-        guard valid == 1 else { return nil }
-        self.init(high: words.0, midHigh: words.1, midLow: words.2, low: words.3)
+        guard let digest else { return nil }
+        self = digest
     }
 
     /// Parses 64 hexadecimal digits held in a String.
@@ -64,4 +58,14 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { hex }
+}
+
+/// The value of each byte as a hexadecimal digit, or 0xFF for any other byte.
+private let hexDigitValues: [UInt8] = (0...255).map { byte in
+    switch UInt8(byte) {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(byte) - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(byte) - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(byte) - UInt8(ascii: "A") + 10
+    default: 0xFF
+    }
 }

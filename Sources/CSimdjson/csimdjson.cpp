@@ -16,10 +16,19 @@ using simdjson::dom::element_type;
 
 struct csj_parser {
     simdjson::dom::parser parser;
-    std::vector<csj_node> nodes;
+    std::vector<csj_node> nodes;  // sized from the tape before each walk; `count` are in use
+    size_t count = 0;
     element root;
     std::vector<uint8_t> input;  // the message plus simdjson's padding, reused
-    std::vector<uint64_t> fingerprints;                       // scratch for duplicate checks
+    // Duplicate detection: an open-addressing table of 64 slots, stamped with
+    // the object's generation so it never needs clearing.
+    struct slot {
+        uint32_t generation;
+        uint32_t node;
+        uint64_t fingerprint;
+    };
+    slot slots[64] = {};
+    uint32_t generation = 0;
     std::vector<std::pair<std::string_view, uint32_t>> keys;  // scratch for large objects
     std::string text;
     size_t max_values;
@@ -61,27 +70,30 @@ bool same_key(const csj_node &a, const csj_node &b) {
 }
 
 // Checks the direct children of the object at `index` for a repeated key.
-// Objects of up to 32 members compare fingerprints pairwise; larger ones
-// sort, so a hostile object with many members costs n log n, not n squared.
+// Up to 32 members go through a small hash table keyed by fingerprint (one
+// probe each, usually); larger objects sort, so a hostile object with many
+// members costs n log n, never n squared.
 bool find_duplicate(csj_parser &p, uint32_t index, uint32_t &duplicate) {
-    auto &nodes = p.nodes;
+    const csj_node *nodes = p.nodes.data();
     const uint32_t end = nodes[index].end;
-    auto &prints = p.fingerprints;
-    prints.clear();
-    for (uint32_t c = index + 1; c < end; c = nodes[c].end) {
-        prints.push_back(fingerprint(nodes[c].key, nodes[c].key_len));
-        if (prints.size() > 32) { break; }
-    }
-    if (prints.size() <= 32) {
-        uint32_t ci = index + 1;
-        for (size_t i = 0; i < prints.size(); i++, ci = nodes[ci].end) {
-            uint32_t cj = index + 1;
-            for (size_t j = 0; j < i; j++, cj = nodes[cj].end) {
-                if (prints[i] == prints[j] && same_key(nodes[ci], nodes[cj])) {
-                    duplicate = ci;
+    const uint32_t members = nodes[index].str_len;
+    if (members <= 32) {
+        const uint32_t generation = ++p.generation;
+        if (generation == 0) {  // wrapped: old stamps could look current
+            std::memset(p.slots, 0, sizeof(p.slots));
+            p.generation = 1;
+        }
+        for (uint32_t c = index + 1; c < end; c = nodes[c].end) {
+            const uint64_t print = fingerprint(nodes[c].key, nodes[c].key_len);
+            uint32_t at = static_cast<uint32_t>((print * 0x9E3779B97F4A7C15ull) >> 58);
+            while (p.slots[at].generation == p.generation) {
+                if (p.slots[at].fingerprint == print && same_key(nodes[c], nodes[p.slots[at].node])) {
+                    duplicate = c;
                     return true;
                 }
+                at = (at + 1) & 63;
             }
+            p.slots[at] = {p.generation, c, print};
         }
         return false;
     }
@@ -93,64 +105,98 @@ bool find_duplicate(csj_parser &p, uint32_t index, uint32_t &duplicate) {
     std::sort(keys.begin(), keys.end());
     for (size_t i = 1; i < keys.size(); i++) {
         if (keys[i].first == keys[i - 1].first) {
-            duplicate = keys[i].second;
+            duplicate = std::max(keys[i].second, keys[i - 1].second);
             return true;
         }
     }
     return false;
 }
 
-// Appends `value` and its descendants. Recursion depth is bounded by the
-// parser's max_depth, which simdjson enforced while parsing.
-int flatten(csj_parser &p, element value, const char *key, uint32_t key_len, uint32_t parent) {
-    if (p.nodes.size() >= p.max_values) { return CSJ_TOO_MANY_VALUES; }
-    const uint32_t index = static_cast<uint32_t>(p.nodes.size());
-    // Fill the node in place: building it on the stack and copying it in
-    // stalls on store forwarding (narrow writes, then wide reads).
-    csj_node &node = p.nodes.emplace_back();
-    node.key = key;
-    node.key_len = key_len;
-    node.parent = parent;
-    switch (value.type()) {
-    case element_type::OBJECT: node.type = CSJ_OBJECT; break;
-    case element_type::ARRAY: node.type = CSJ_ARRAY; break;
-    case element_type::STRING: {
-        std::string_view s = value.get_string().value_unsafe();
-        node.type = CSJ_STRING;
-        node.str = s.data();
-        node.str_len = static_cast<uint32_t>(s.size());
-        break;
-    }
-    case element_type::INT64: node.type = CSJ_INT64; node.num.i64 = value.get_int64().value_unsafe(); break;
-    case element_type::UINT64: node.type = CSJ_UINT64; node.num.u64 = value.get_uint64().value_unsafe(); break;
-    case element_type::DOUBLE: node.type = CSJ_DOUBLE; node.num.f64 = value.get_double().value_unsafe(); break;
-    case element_type::BOOL: node.type = value.get_bool().value_unsafe() ? CSJ_TRUE : CSJ_FALSE; break;
-    case element_type::NULL_VALUE: node.type = CSJ_NULL; break;
-    }
-    const uint8_t type = node.type;  // `node` dangles once children are appended
-    if (type == CSJ_OBJECT) {
-        // Copy the object out of its simdjson_result first: iterating the
-        // result's value_unsafe() directly would outlive the temporary.
-        const simdjson::dom::object object = value.get_object().value_unsafe();
-        for (auto field : object) {
-            int status = flatten(p, field.value, field.key.data(), static_cast<uint32_t>(field.key.size()), index);
-            if (status != CSJ_OK) { return status; }
+constexpr uint64_t value_mask = 0x00FFFFFFFFFFFFFFull;
+
+// A string on the tape points into string_buf at a 32-bit length followed by the bytes.
+inline void read_string(const uint8_t *strings, uint64_t word, const char *&text, uint32_t &length) {
+    const uint8_t *at = strings + (word & value_mask);
+    std::memcpy(&length, at, sizeof(length));
+    text = reinterpret_cast<const char *>(at + sizeof(length));
+}
+
+// Flattens the document on the tape into p.nodes, in pre-order.
+//
+// Walks simdjson's documented tape format (doc/tape.md) directly and
+// iteratively: going through dom::element, or recursing per value, costs as
+// many instructions as the parse itself. Depth was bounded by the parser.
+int flatten(csj_parser &p, const uint64_t *tape, const uint8_t *strings) {
+    struct open_container {
+        uint32_t node;     // its index in p.nodes
+        uint32_t after;    // tape index after its closing bracket
+        uint32_t members;  // children seen so far
+        bool object;
+    };
+    open_container stack[1024];
+    size_t depth = 0;
+    csj_node *nodes = p.nodes.data();
+    const size_t limit = std::min(p.max_values, p.nodes.size());
+    size_t count = 0;
+    size_t i = 1;  // tape[0] is the root word
+    const char *key = nullptr;
+    uint32_t key_len = 0;
+    for (;;) {
+        // Close every container whose last child has been read.
+        while (depth > 0 && i + 1 >= stack[depth - 1].after) {
+            const open_container &done = stack[--depth];
+            nodes[done.node].end = static_cast<uint32_t>(count);
+            nodes[done.node].str_len = done.members;
+            i = done.after;
         }
-    } else if (type == CSJ_ARRAY) {
-        const simdjson::dom::array array = value.get_array().value_unsafe();
-        for (auto item : array) {
-            int status = flatten(p, item, nullptr, 0, index);
-            if (status != CSJ_OK) { return status; }
+        if (depth == 0 && count > 0) { break; }
+        if (depth > 0) {
+            open_container &parent = stack[depth - 1];
+            parent.members++;
+            if (parent.object) {
+                read_string(strings, tape[i], key, key_len);
+                i += 1;
+            } else {
+                key = nullptr;
+                key_len = 0;
+            }
         }
-    }
-    p.nodes[index].end = static_cast<uint32_t>(p.nodes.size());
-    if (type == CSJ_OBJECT) {
-        uint32_t duplicate = 0;
-        if (find_duplicate(p, index, duplicate)) {
-            p.error_node = duplicate;
-            return CSJ_DUPLICATE_KEY;
+        if (count >= limit) {
+            p.count = count;
+            return CSJ_TOO_MANY_VALUES;
         }
+        csj_node &node = nodes[count];
+        node.key = key;
+        node.key_len = key_len;
+        node.parent = depth > 0 ? stack[depth - 1].node : CSJ_NO_PARENT;
+        node.end = static_cast<uint32_t>(count + 1);
+        const uint64_t word = tape[i];
+        switch (static_cast<char>(word >> 56)) {
+        case '"': node.type = CSJ_STRING; read_string(strings, word, node.str, node.str_len); i += 1; break;
+        case 'l': node.type = CSJ_INT64; std::memcpy(&node.num.i64, &tape[i + 1], 8); i += 2; break;
+        case 'u': node.type = CSJ_UINT64; std::memcpy(&node.num.u64, &tape[i + 1], 8); i += 2; break;
+        case 'd': node.type = CSJ_DOUBLE; std::memcpy(&node.num.f64, &tape[i + 1], 8); i += 2; break;
+        case 't': node.type = CSJ_TRUE; i += 1; break;
+        case 'f': node.type = CSJ_FALSE; i += 1; break;
+        case 'n': node.type = CSJ_NULL; i += 1; break;
+        case '{':
+        case '[':
+            if (depth == 1024) {
+                p.count = count;
+                return CSJ_TOO_DEEP;
+            }
+            node.type = (word >> 56) == '{' ? CSJ_OBJECT : CSJ_ARRAY;
+            stack[depth++] = {static_cast<uint32_t>(count), static_cast<uint32_t>(word),  0,
+                              (word >> 56) == '{'};
+            i += 1;
+            break;
+        default:
+            p.count = count;
+            return CSJ_INTERNAL;
+        }
+        count++;
     }
+    p.count = count;
     return CSJ_OK;
 }
 
@@ -172,7 +218,7 @@ csj_parser *csj_parser_create(size_t max_bytes, size_t max_depth, size_t max_val
 void csj_parser_destroy(csj_parser *parser) { delete parser; }
 
 int csj_parse(csj_parser *p, const uint8_t *data, size_t len, const csj_node **nodes, size_t *count) {
-    p->nodes.clear();
+    p->count = 0;
     p->error_node = 0;
     *nodes = nullptr;
     *count = 0;
@@ -187,9 +233,15 @@ int csj_parse(csj_parser *p, const uint8_t *data, size_t len, const csj_node **n
         std::memset(p->input.data() + len, 0, simdjson::SIMDJSON_PADDING);
         simdjson::error_code error = p->parser.parse(p->input.data(), len, false).get(p->root);
         if (error != simdjson::SUCCESS) { return map_error(error); }
-        int status = flatten(*p, p->root, nullptr, 0, CSJ_NO_PARENT);
+        // tape[0] is the root word: its payload is the index of the last
+        // word, so the tape length bounds the number of values.
+        const uint64_t *tape = p->parser.doc.tape.get();
+        const size_t words = static_cast<size_t>(tape[0] & value_mask) + 1;
+        if (p->nodes.size() < words) { p->nodes.resize(words); }
+        p->count = 0;
+        int status = flatten(*p, tape, p->parser.doc.string_buf.get());
         *nodes = p->nodes.data();
-        *count = p->nodes.size();
+        *count = p->count;
         return status;
     } catch (const std::bad_alloc &) {
         return CSJ_OUT_OF_MEMORY;
@@ -236,8 +288,18 @@ bool locate(const csj_parser &p, uint32_t index, element &out) {
 }
 
 int csj_serialize(csj_parser *p, uint32_t index, const char **text, size_t *len) {
+    if (index >= p->count) { return CSJ_INTERNAL; }
+    // Kept values are checked for repeated keys here, where they leave the
+    // parser; the known objects of the contract are checked by the caller.
+    for (uint32_t n = index; n < p->nodes[index].end; n++) {
+        uint32_t duplicate = 0;
+        if (p->nodes[n].type == CSJ_OBJECT && find_duplicate(*p, n, duplicate)) {
+            p->error_node = duplicate;
+            return CSJ_DUPLICATE_KEY;
+        }
+    }
     element value;
-    if (index >= p->nodes.size() || !locate(*p, index, value)) { return CSJ_INTERNAL; }
+    if (!locate(*p, index, value)) { return CSJ_INTERNAL; }
     try {
         p->text = simdjson::minify(value);
     } catch (...) {

@@ -267,6 +267,18 @@ let malformedCorpus: [BadInput] = {
             field: "?.?"
         ),
         BadInput(
+            "repeated unknown member at the root",
+            edit(#""tenant_id""#, #""x_vendor":1,"x_vendor":2,"tenant_id""#),
+            .duplicateKey,
+            field: "?"
+        ),
+        BadInput(
+            "duplicate inside request.args",
+            edit(#""args_bytes":412"#, #""args_bytes":412,"args":{"sql":"a","sql":"b"}"#),
+            .duplicateKey,
+            field: "request.args.?"
+        ),
+        BadInput(
             "duplicate in a 40-member object",
             edit(
                 #""tenant_id""#,

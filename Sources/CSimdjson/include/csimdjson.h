@@ -5,8 +5,12 @@
  * nodes in pre-order (a container is followed by its descendants), so Swift
  * walks plain structs instead of crossing into C++ per field. Strings are
  * unescaped, UTF-8 validated by simdjson, and stay valid until the next parse
- * on the same parser. Duplicate member keys are rejected in every object,
- * because two readers picking different duplicates is an audit hazard.
+ * on the same parser.
+ *
+ * Duplicate member keys are an audit hazard (two readers may pick different
+ * values). csj_parse does not look for them, because the caller matches
+ * every key of the objects it knows anyway; csj_serialize checks every
+ * object of the value it returns.
  */
 #ifndef CSIMDJSON_H
 #define CSIMDJSON_H
@@ -41,7 +45,7 @@ extern "C" {
 #define CSJ_TOO_DEEP 8
 #define CSJ_TOO_LARGE 9
 #define CSJ_TOO_MANY_VALUES 10
-#define CSJ_DUPLICATE_KEY 11     /* csj_error_node names the second occurrence */
+#define CSJ_DUPLICATE_KEY 11     /* from csj_serialize; csj_error_node names the second occurrence */
 #define CSJ_OUT_OF_MEMORY 12
 #define CSJ_INTERNAL 13
 
@@ -58,7 +62,7 @@ typedef struct csj_node {
         double f64;
     } num;            /* the number, for CSJ_INT64, CSJ_UINT64 and CSJ_DOUBLE */
     uint32_t key_len;
-    uint32_t str_len;
+    uint32_t str_len; /* string length, or the member/element count of an object/array */
     uint32_t parent;  /* index of the enclosing container, or CSJ_NO_PARENT */
     uint32_t end;     /* index one past this node's last descendant: the next sibling */
     uint8_t type;
@@ -79,12 +83,13 @@ void csj_parser_destroy(csj_parser *parser);
  */
 int csj_parse(csj_parser *parser, const uint8_t *data, size_t len, const csj_node **nodes, size_t *count);
 
-/* After CSJ_DUPLICATE_KEY: the node index of the repeated member; nodes up to it are valid. */
+/* After CSJ_DUPLICATE_KEY: the node index of the repeated member. */
 uint32_t csj_error_node(const csj_parser *parser);
 
 /*
  * Minified JSON text of node `index` of the last successful parse, valid until
- * the next call on this parser. Returns CSJ_OK or CSJ_INTERNAL for a bad index.
+ * the next call on this parser. Returns CSJ_OK, CSJ_DUPLICATE_KEY when an
+ * object inside the value repeats a key, or CSJ_INTERNAL for a bad index.
  */
 int csj_serialize(csj_parser *parser, uint32_t index, const char **text, size_t *len);
 
