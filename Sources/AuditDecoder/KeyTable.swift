@@ -45,6 +45,25 @@ struct ByteMatcher<Value>: @unchecked Sendable {
         (count &* 7 &+ Int(pointer[0]) &* 13 &+ Int(pointer[count - 1]) &* 31) & (slotCount - 1)
     }
 
+    /// Byte equality without a libc call: names are short, and a call costs
+    /// more than comparing them. Eight or more bytes compare as two
+    /// overlapping 64-bit words.
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        if count >= 8 {
+            let ra = UnsafeRawPointer(a)
+            let rb = UnsafeRawPointer(b)
+            if ra.loadUnaligned(as: UInt64.self) != rb.loadUnaligned(as: UInt64.self) { return false }
+            if count <= 16 {
+                return ra.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    == rb.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            }
+            return memcmp(a, b, count) == 0
+        }
+        for i in 0..<count where a[i] != b[i] { return false }
+        return true
+    }
+
     @inline(__always)
     func match(_ pointer: UnsafePointer<UInt8>, count: Int) -> Value? {
         guard count > 0 else { return nil }
@@ -53,7 +72,7 @@ struct ByteMatcher<Value>: @unchecked Sendable {
             let index = Int(slots[slot])
             if index == 0 { return nil }
             let entry = entries[index - 1]
-            if entry.count == count, memcmp(entry.bytes, pointer, count) == 0 { return entry.value }
+            if entry.count == count, Self.equal(entry.bytes, pointer, count) { return entry.value }
             slot = (slot + 1) & (Self.slotCount - 1)
         }
     }

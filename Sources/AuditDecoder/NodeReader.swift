@@ -114,6 +114,7 @@ struct NodeReader {
         if node.type == CSJ_NULL { return nil }
         guard node.type == CSJ_ARRAY else { throw wrongType(field, expected: "an array of strings") }
         var result: [String] = []
+        result.reserveCapacity(Int(node.str_len))  // the parser counted the elements
         var child = index + 1
         while child < Int(node.end) {
             let item = nodes[child]

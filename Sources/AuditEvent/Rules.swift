@@ -14,13 +14,19 @@ public enum Rules {
     /// Checks an `event_id`: 1 to 40 characters (Unicode scalars), no control characters.
     public static func checkEventID(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.isEmpty { return "must not be empty" }
-        var scalars = 0
+        // Branch-free passes: note any control character, then, only when
+        // the bytes could hold more than 40 characters, count scalar starts
+        // (bytes that are not UTF-8 continuation bytes).
+        var control: UInt8 = 0
         for byte in bytes {
-            if byte < 0x20 || byte == 0x7F { return "must not contain control characters" }
-            // Count scalar starts: every byte that is not a UTF-8 continuation byte.
-            if byte & 0xC0 != 0x80 { scalars += 1 }
+            control |= (byte < 0x20 ? 1 : 0) | (byte == 0x7F ? 1 : 0)
         }
-        if scalars > eventIDMaxCharacters { return "longer than \(eventIDMaxCharacters) characters" }
+        if control != 0 { return "must not contain control characters" }
+        if bytes.count > eventIDMaxCharacters {
+            var scalars = 0
+            for byte in bytes { scalars &+= byte & 0xC0 != 0x80 ? 1 : 0 }
+            if scalars > eventIDMaxCharacters { return "longer than \(eventIDMaxCharacters) characters" }
+        }
         return nil
     }
 

@@ -11,7 +11,13 @@ while let argument = arguments.first {
     case "--events": events = Int(arguments.removeFirst()) ?? events
     case "--peer-events": peerEvents = Int(arguments.removeFirst()) ?? peerEvents
     case "-h", "--help":
-        print("usage: countersign-bench [decode] [--events N] [--peer-events N]")
+        print(
+            """
+            usage: CountersignBench [decode | decode-profile] [--events N] [--peer-events N]
+              decode          the simdjson decoder and Foundation's JSONDecoder on the same messages
+              decode-profile  a steady decode loop over 2,000 messages, for perf and callgrind
+            """
+        )
         exit(0)
     default: suites.append(argument)
     }

@@ -14,6 +14,9 @@ public struct SyntheticTraffic: Sendable {
         public var id: String
         public var tenant: String
         public var agent: String
+        /// The gateway the member's tenant runs.
+        public var gateway: GatewayProfile
+        public var sourceIP: String
         /// Indices into the tool catalogue, most used first.
         public var favouriteTools: [Int]
     }
@@ -26,7 +29,6 @@ public struct SyntheticTraffic: Sendable {
     public let spacingMicroseconds: Int64
     private let cumulativeWeights: [Double]
 
-    private static let gateways = ["mcp-hangar", "mcpnest", "agentgateway", "contextforge"]
     private static let agents = ["claude-desktop", "cursor", "copilot-agent", "internal-bot"]
 
     public init(
@@ -34,10 +36,14 @@ public struct SyntheticTraffic: Sendable {
         tenants: Int = 4,
         membersPerTenant: Int = 50,
         tools: [ToolProfile] = ToolProfile.standard,
+        gateways: [GatewayProfile] = GatewayProfile.standard,
         start: Timestamp = Timestamp(microsecondsSinceEpoch: 1_787_220_000_000_000),
         spacingMicroseconds: Int64 = 10_000
     ) {
-        precondition(tenants > 0 && membersPerTenant > 0 && !tools.isEmpty, "a population needs members and tools")
+        precondition(
+            tenants > 0 && membersPerTenant > 0 && !tools.isEmpty && !gateways.isEmpty,
+            "a population needs members, tools and gateways"
+        )
         self.seed = seed
         self.tools = tools
         self.start = start
@@ -58,6 +64,8 @@ public struct SyntheticTraffic: Sendable {
                         id: "member-\(m)@\(tenant).example",
                         tenant: tenant,
                         agent: Self.agents[Int(random.next() % UInt64(Self.agents.count))],
+                        gateway: gateways[t % gateways.count],
+                        sourceIP: "10.\(t).\(m / 200).\(m % 200 + 10)",
                         favouriteTools: favourites
                     )
                 )
@@ -84,20 +92,13 @@ public struct SyntheticTraffic: Sendable {
         let resultBytes = denied ? 0 : Int64(tool.medianResultBytes * exp(spread))
         let duration = Double(20 + random.next() % 900) + Double(random.next() % 10) / 10
 
-        return AuditEvent(
-            eventID: random.uuid(),
-            kind: .toolCall,
-            phase: .final,
-            occurredAt: Timestamp(
-                microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(index) * spacingMicroseconds
-            ),
-            durationMs: duration,
-            source: Source(gateway: Self.gateways[Int(random.next() % 4)], instanceID: "gw-\(random.next() % 8)"),
-            tenantID: member.tenant,
-            actor: Actor(id: member.id, type: .user, agentID: member.agent),
-            session: Session(id: "s-\(random.hex(count: 8))"),
-            target: Target(serverID: tool.server, method: tool.method, tool: tool.tool),
-            request: Request(
+        let gateway = member.gateway
+        let eventID = random.uuid()
+        let instance = "\(gateway.name.prefix(4))-\(random.next() % 8)"
+        let session = gateway.recordsSession ? Session(id: "s-\(random.hex(count: 8))") : Session()
+        let request =
+            gateway.recordsArguments
+            ? Request(
                 argsSHA256: SHA256Digest(
                     high: random.next(),
                     midHigh: random.next(),
@@ -106,7 +107,26 @@ public struct SyntheticTraffic: Sendable {
                 ),
                 argKeys: tool.argKeys,
                 argsBytes: Int64(40 + random.next() % 800)
+            ) : Request()
+        return AuditEvent(
+            eventID: eventID,
+            kind: .toolCall,
+            phase: gateway.recordsPhase ? .final : nil,
+            occurredAt: Timestamp(
+                microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(index) * spacingMicroseconds
             ),
+            durationMs: duration,
+            source: Source(gateway: gateway.name, instanceID: instance, version: gateway.version),
+            tenantID: member.tenant,
+            actor: Actor(
+                id: member.id,
+                type: .user,
+                agentID: gateway.recordsAgent ? member.agent : nil,
+                sourceIP: gateway.recordsSourceIP ? member.sourceIP : nil
+            ),
+            session: session,
+            target: Target(serverID: tool.server, method: tool.method, tool: tool.tool),
+            request: request,
             outcome: Outcome(
                 status: status,
                 resultBytes: resultBytes,
