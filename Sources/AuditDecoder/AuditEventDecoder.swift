@@ -71,9 +71,9 @@ public final class AuditEventDecoder {
         try parse(bytes).readEvent(into: &fields)
     }
 
-    /// Parses into the parser's node array. The reader it returns points into
-    /// simdjson's buffers, not into `bytes`, and is valid until the next parse.
-    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(AuditEventError) -> NodeReader {
+    /// Parses with simdjson. The reader it returns points into the parser's
+    /// buffers, not into `bytes`, and is valid until the next parse.
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(AuditEventError) -> TapeReader {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw AuditEventError(.emptyMessage, reason: "the message has no bytes (empty payload or tombstone)")
         }
@@ -83,10 +83,8 @@ public final class AuditEventDecoder {
                 reason: "\(bytes.count) bytes is over the limit of \(limits.maxMessageBytes)"
             )
         }
-        var nodes: UnsafePointer<csj_node>?
-        var count = 0
-        let status = csj_parse(parser, base, bytes.count, &nodes, &count)
-        let reader = NodeReader(nodes: UnsafeBufferPointer(start: nodes, count: count), parser: parser)
+        var document = csj_document()
+        let status = csj_parse(parser, base, bytes.count, &document)
         if status != CSJ_OK {
             // A raw NUL is never valid JSON, so simdjson has rejected it already;
             // looking for one only on failure keeps the scan off the hot path.
@@ -97,9 +95,9 @@ public final class AuditEventDecoder {
             if status == CSJ_INVALID_JSON, Self.endsInsideValue(bytes) {
                 throw AuditEventError(.truncated, reason: String(cString: csj_status_message(CSJ_TRUNCATED)))
             }
-            throw reader.parseError(status)
+            throw TapeReader.parseError(status)
         }
-        return reader
+        return TapeReader(tape: document.tape, strings: document.strings, words: document.words, parser: parser)
     }
 
     /// True when the text ends inside a string or with objects or arrays

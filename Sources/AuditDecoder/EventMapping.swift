@@ -26,34 +26,36 @@ let contractMemberNames = Set(rootNames + ObjectNames.all)
 
 private let schemaBytes: StaticString = "mcp.audit/1"
 
-extension NodeReader {
+extension TapeReader {
     /// Fills `event` from the document. Sub-objects are read in place, so the
     /// event (about a kilobyte of fields) is never copied while decoding.
     func readEvent(into event: inout AuditEvent.Fields) throws(AuditEventError) {
-        guard nodes.count > 0, nodes[0].type == CSJ_OBJECT else {
+        guard tag(1) == Tag.object else {
             throw AuditEventError(.notAnObject, reason: "an event must be a JSON object")
         }
         var seen = Seen()
         var serverIDPresent = false
 
         var seenKeys: UInt32 = 0
-        var child = 1
-        while child < nodes.count {
-            let node = nodes[child]
-            switch try member(child, rootKeys, &seenKeys) {
+        var key = 2
+        let end = closing(1)
+        while key < end {
+            let child = key + 1
+            let type = tag(child)
+            switch try member(key, rootKeys, &seenKeys) {
             case 0:
-                guard node.type == CSJ_STRING else { throw wrongType("schema", expected: "a string") }
-                guard equals(node, schemaBytes) else {
+                guard type == Tag.string else { throw wrongType("schema", expected: "a string") }
+                guard equals(child, schemaBytes) else {
                     throw AuditEventError(.unsupportedSchema, field: "schema", reason: "only mcp.audit/1 is supported")
                 }
                 seen.schema = true
             case 1:
-                guard node.type == CSJ_STRING else {
-                    if node.type == CSJ_NULL { throw missing("event_id") }
+                guard type == Tag.string else {
+                    if type == Tag.null { throw missing("event_id") }
                     throw wrongType("event_id", expected: "a string")
                 }
-                if let problem = Rules.checkEventID(bytes(node)) { throw invalid("event_id", problem) }
-                event.eventID = text(node)
+                if let problem = Rules.checkEventID(bytes(child)) { throw invalid("event_id", problem) }
+                event.eventID = text(child)
                 seen.eventID = true
             case 2:
                 guard let kind = try optionalEnum(child, "event_kind", EventKind.table) else {
@@ -64,11 +66,11 @@ extension NodeReader {
             case 3:
                 event.phase = try optionalEnum(child, "phase", Phase.table)
             case 4:
-                guard node.type == CSJ_STRING else {
-                    if node.type == CSJ_NULL { throw missing("occurred_at") }
+                guard type == Tag.string else {
+                    if type == Tag.null { throw missing("occurred_at") }
                     throw wrongType("occurred_at", expected: "an RFC 3339 string")
                 }
-                switch Timestamp.parse(rfc3339: bytes(node)) {
+                switch Timestamp.parse(rfc3339: bytes(child)) {
                 case .success(let time): event.occurredAt = time
                 case .failure(let failure): throw invalid("occurred_at", failure.rawValue)
                 }
@@ -118,9 +120,9 @@ extension NodeReader {
             case 17:
                 if let index = try optionalObject(child, "ingest") { event.ingest = try raw(index, "ingest") }
             default:
-                try keepUnknown(child, parent: nil, &event.unknownFields)
+                try keepUnknown(key, parent: nil, &event.unknownFields)
             }
-            child = Int(node.end)
+            key = after(child)
         }
 
         guard seen.schema else { throw missing("schema") }
@@ -141,21 +143,20 @@ extension NodeReader {
     /// The table position of a member's key, or nil for a key the contract
     /// does not name; a known key seen twice in one object is an error.
     @inline(__always)
-    func member(_ index: Int, _ table: KeyTable, _ seen: inout UInt32) throws(AuditEventError) -> Int? {
-        guard let position = table.index(of: nodes[index]) else { return nil }
+    func member(_ key: Int, _ table: KeyTable, _ seen: inout UInt32) throws(AuditEventError) -> Int? {
+        guard let position = table.index(of: bytes(key)) else { return nil }
         let bit: UInt32 = 1 << UInt32(position)
-        if seen & bit != 0 { throw duplicate(index) }
+        if seen & bit != 0 { throw duplicate(key + 1) }
         seen |= bit
         return position
     }
 
     /// Keeps a member the contract does not name, verbatim (minified); an
     /// unknown key repeated in one object is an error like a known one.
-    func keepUnknown(_ index: Int, parent: String?, _ unknown: inout [UnknownField]) throws(AuditEventError) {
-        let node = nodes[index]
-        let key = String(decoding: UnsafeRawBufferPointer(start: node.key, count: Int(node.key_len)), as: UTF8.self)
-        let path = parent.map { [$0, key] } ?? [key]
-        if unknown.contains(where: { $0.path == path }) { throw duplicate(index) }
-        unknown.append(UnknownField(path: path, value: try raw(index, parent ?? "(root)")))
+    func keepUnknown(_ key: Int, parent: String?, _ unknown: inout [UnknownField]) throws(AuditEventError) {
+        let name = text(key)
+        let path = parent.map { [$0, name] } ?? [name]
+        if unknown.contains(where: { $0.path == path }) { throw duplicate(key + 1) }
+        unknown.append(UnknownField(path: path, value: try raw(key + 1, parent ?? "(root)")))
     }
 }

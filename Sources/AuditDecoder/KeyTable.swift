@@ -89,11 +89,11 @@ struct KeyTable: Sendable {
         matcher = ByteMatcher(names.enumerated().map { (Array($0.element.utf8), $0.offset) })
     }
 
-    /// The position of the node's key in the table, or nil for an unknown member.
+    /// The position of a key in the table, or nil for an unknown member.
     @inline(__always)
-    func index(of node: csj_node) -> Int? {
-        guard let key = node.key else { return nil }
-        return matcher.match(UnsafeRawPointer(key).assumingMemoryBound(to: UInt8.self), count: Int(node.key_len))
+    func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = key.baseAddress else { return nil }
+        return matcher.match(base, count: key.count)
     }
 }
 

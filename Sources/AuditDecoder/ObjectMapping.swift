@@ -31,21 +31,23 @@ private let outcomeKeys = KeyTable(ObjectNames.outcome)
 private let policyKeys = KeyTable(ObjectNames.policy)
 private let costKeys = KeyTable(ObjectNames.cost)
 
-extension NodeReader {
+extension TapeReader {
     func readSource(_ object: Int, into source: inout Source, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         var gateway: String?
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, sourceKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, sourceKeys, &seen) {
             case 0: gateway = try requiredString(child, "source.gateway")
             case 1: source.instanceID = try optionalString(child, "source.instance_id")
             case 2: source.version = try optionalString(child, "source.version")
             case 3: source.originalType = try optionalString(child, "source.original_type")
             case 4: source.originalID = try optionalString(child, "source.original_id")
-            default: try keepUnknown(child, parent: "source", &unknown)
+            default: try keepUnknown(key, parent: "source", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
         guard let gateway else { throw missing("source.gateway") }
         source.gateway = gateway
@@ -54,9 +56,11 @@ extension NodeReader {
     func readActor(_ object: Int, into actor: inout Actor, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         var id: String?
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, actorKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, actorKeys, &seen) {
             case 0: id = try requiredString(child, "actor.id")
             case 1: actor.type = try optionalEnum(child, "actor.type", ActorType.table)
             case 2: actor.display = try optionalString(child, "actor.display")
@@ -67,9 +71,9 @@ extension NodeReader {
             case 7: actor.clientVersion = try optionalString(child, "actor.client_version")
             case 8: actor.sourceIP = try optionalString(child, "actor.source_ip")
             case 9: actor.userAgent = try optionalString(child, "actor.user_agent")
-            default: try keepUnknown(child, parent: "actor", &unknown)
+            default: try keepUnknown(key, parent: "actor", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
         guard let id else { throw missing("actor.id") }
         actor.id = id
@@ -81,17 +85,19 @@ extension NodeReader {
         _ unknown: inout [UnknownField]
     ) throws(AuditEventError) {
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, sessionKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, sessionKeys, &seen) {
             case 0: session.id = try optionalString(child, "session.id")
             case 1: session.correlationID = try optionalString(child, "session.correlation_id")
             case 2: session.requestID = try optionalString(child, "session.request_id")
             case 3: session.traceID = try optionalString(child, "session.trace_id")
             case 4: session.spanID = try optionalString(child, "session.span_id")
-            default: try keepUnknown(child, parent: "session", &unknown)
+            default: try keepUnknown(key, parent: "session", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
     }
 
@@ -103,9 +109,11 @@ extension NodeReader {
     ) throws(AuditEventError) -> Bool {
         var serverIDPresent = false
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, targetKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, targetKeys, &seen) {
             case 0:
                 target.serverID = try optionalString(child, "target.server_id")
                 serverIDPresent = true
@@ -114,9 +122,9 @@ extension NodeReader {
             case 3: target.resourceURI = try optionalString(child, "target.resource_uri")
             case 4: target.promptName = try optionalString(child, "target.prompt_name")
             case 5: target.transport = try optionalString(child, "target.transport")
-            default: try keepUnknown(child, parent: "target", &unknown)
+            default: try keepUnknown(key, parent: "target", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
         return serverIDPresent
     }
@@ -127,25 +135,27 @@ extension NodeReader {
         _ unknown: inout [UnknownField]
     ) throws(AuditEventError) {
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, requestKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, requestKeys, &seen) {
             case 0:
-                let node = nodes[child]
-                if node.type == CSJ_STRING {
-                    guard let digest = SHA256Digest(hex: bytes(node)) else {
+                let type = tag(child)
+                if type == Tag.string {
+                    guard let digest = SHA256Digest(hex: bytes(child)) else {
                         throw invalid("request.args_sha256", "must be 64 hexadecimal digits")
                     }
                     request.argsSHA256 = digest
-                } else if node.type != CSJ_NULL {
+                } else if type != Tag.null {
                     throw wrongType("request.args_sha256", expected: "a string")
                 }
             case 1: request.argKeys = try optionalStringArray(child, "request.arg_keys")
             case 2: request.argsBytes = try optionalInteger(child, "request.args_bytes", in: 0...Int64.max)
-            case 3: request.args = nodes[child].type == CSJ_NULL ? nil : try raw(child, "request.args")
-            default: try keepUnknown(child, parent: "request", &unknown)
+            case 3: request.args = tag(child) == Tag.null ? nil : try raw(child, "request.args")
+            default: try keepUnknown(key, parent: "request", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
     }
 
@@ -156,16 +166,18 @@ extension NodeReader {
     ) throws(AuditEventError) {
         var status: OutcomeStatus?
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, outcomeKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, outcomeKeys, &seen) {
             case 0: status = try optionalEnum(child, "outcome.status", OutcomeStatus.table)
             case 1: outcome.resultBytes = try optionalInteger(child, "outcome.result_bytes", in: 0...Int64.max)
             case 2: outcome.resultTokens = try optionalInteger(child, "outcome.result_tokens", in: 0...Int64.max)
             case 3: outcome.errorType = try optionalString(child, "outcome.error_type")
             case 4:
                 if let message = try optionalString(child, "outcome.error_message") {
-                    if Rules.scalarCount(bytes(nodes[child])) > Rules.errorMessageMaxCharacters {
+                    if Rules.scalarCount(bytes(child)) > Rules.errorMessageMaxCharacters {
                         throw invalid(
                             "outcome.error_message",
                             "longer than \(Rules.errorMessageMaxCharacters) characters"
@@ -180,9 +192,9 @@ extension NodeReader {
                     in: Int64.min...Int64.max
                 )
             case 6: outcome.httpStatus = try optionalInteger(child, "outcome.http_status", in: Rules.httpStatusRange)
-            default: try keepUnknown(child, parent: "outcome", &unknown)
+            default: try keepUnknown(key, parent: "outcome", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
         guard let status else { throw missing("outcome.status") }
         outcome.status = status
@@ -190,30 +202,34 @@ extension NodeReader {
 
     func readPolicy(_ object: Int, into policy: inout Policy, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, policyKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, policyKeys, &seen) {
             case 0: policy.decision = try optionalEnum(child, "policy.decision", PolicyDecision.table)
             case 1: policy.policyID = try optionalString(child, "policy.policy_id")
             case 2: policy.policyVersion = try optionalString(child, "policy.policy_version")
             case 3: policy.ruleID = try optionalString(child, "policy.rule_id")
             case 4: policy.reason = try optionalString(child, "policy.reason")
-            default: try keepUnknown(child, parent: "policy", &unknown)
+            default: try keepUnknown(key, parent: "policy", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
     }
 
     func readCost(_ object: Int, into cost: inout Cost, _ unknown: inout [UnknownField]) throws(AuditEventError) {
         var seen: UInt32 = 0
-        var child = object + 1
-        while child < Int(nodes[object].end) {
-            switch try member(child, costKeys, &seen) {
+        var key = object + 1
+        let end = closing(object)
+        while key < end {
+            let child = key + 1
+            switch try member(key, costKeys, &seen) {
             case 0: cost.inputTokens = try optionalMeasure(child, "cost.input_tokens")
             case 1: cost.outputTokens = try optionalMeasure(child, "cost.output_tokens")
-            default: try keepUnknown(child, parent: "cost", &unknown)
+            default: try keepUnknown(key, parent: "cost", &unknown)
             }
-            child = Int(nodes[child].end)
+            key = after(child)
         }
     }
 }
