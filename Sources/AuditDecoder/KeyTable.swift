@@ -7,9 +7,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Byte strings matched through a small open-addressing hash of length,
-/// first and last byte, then one full comparison, with no ARC traffic: the
-/// tables are built once per process and never freed.
+/// Byte strings matched through a perfect hash of length, first and last
+/// byte: the multiplier is searched once, when the table is built, so that no
+/// two names share a slot. A lookup is one slot and one comparison, with no
+/// probe loop to mispredict and no ARC traffic (the tables live as long as
+/// the process).
 struct ByteMatcher<Value>: @unchecked Sendable {
     private struct Entry {
         var bytes: UnsafePointer<UInt8>
@@ -21,28 +23,45 @@ struct ByteMatcher<Value>: @unchecked Sendable {
     private let entries: UnsafeBufferPointer<Entry>
     /// Entry index + 1 per slot; 0 marks an empty slot.
     private let slots: UnsafeBufferPointer<UInt8>
+    private let multiplier: UInt32
 
     init(_ pairs: [([UInt8], Value)]) {
-        precondition(!pairs.isEmpty && pairs.count < Self.slotCount / 2, "a matcher holds 1 to 127 names")
+        precondition(!pairs.isEmpty && pairs.count <= 64, "a matcher holds 1 to 64 names")
+        precondition(pairs.allSatisfy { !$0.0.isEmpty }, "names are not empty")
+        precondition(Set(pairs.map(\.0)).count == pairs.count, "names are distinct")
+        let keys = pairs.map { pair in
+            pair.0.withUnsafeBufferPointer { Self.key($0.baseAddress!, count: $0.count) }
+        }
+        // Distinct names can share length, first and last byte; those must
+        // not be told apart by the hash alone, so the search below would
+        // never end. Refuse such tables at once.
+        precondition(Set(keys).count == keys.count, "names need distinct (length, first, last) triples")
+        var multiplier: UInt32 = 0x9E37_79B1
+        while Set(keys.map { Self.slot($0, multiplier) }).count != keys.count {
+            multiplier = multiplier &* 0x0019_660D &+ 0x3C6E_F35F | 1
+        }
+        self.multiplier = multiplier
         let storage = UnsafeMutableBufferPointer<Entry>.allocate(capacity: pairs.count)
         let slots = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.slotCount)
         slots.initialize(repeating: 0)
         for (i, pair) in pairs.enumerated() {
-            precondition(!pair.0.isEmpty, "names are not empty")
             let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: pair.0.count)
             bytes.initialize(from: pair.0, count: pair.0.count)
             (storage.baseAddress! + i).initialize(to: Entry(bytes: bytes, count: pair.0.count, value: pair.1))
-            var slot = Self.hash(UnsafePointer(bytes), count: pair.0.count)
-            while slots[slot] != 0 { slot = (slot + 1) & (Self.slotCount - 1) }
-            slots[slot] = UInt8(i + 1)
+            slots[Self.slot(keys[i], multiplier)] = UInt8(i + 1)
         }
         entries = UnsafeBufferPointer(storage)
         self.slots = UnsafeBufferPointer(slots)
     }
 
     @inline(__always)
-    private static func hash(_ pointer: UnsafePointer<UInt8>, count: Int) -> Int {
-        (count &* 7 &+ Int(pointer[0]) &* 13 &+ Int(pointer[count - 1]) &* 31) & (slotCount - 1)
+    private static func key(_ pointer: UnsafePointer<UInt8>, count: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: count) << 16 | UInt32(pointer[0]) << 8 | UInt32(pointer[count - 1])
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt32, _ multiplier: UInt32) -> Int {
+        Int((key &* multiplier) >> 24)
     }
 
     /// Byte equality without a libc call: names are short, and a call costs
@@ -67,14 +86,10 @@ struct ByteMatcher<Value>: @unchecked Sendable {
     @inline(__always)
     func match(_ pointer: UnsafePointer<UInt8>, count: Int) -> Value? {
         guard count > 0 else { return nil }
-        var slot = Self.hash(pointer, count: count)
-        while true {
-            let index = Int(slots[slot])
-            if index == 0 { return nil }
-            let entry = entries[index - 1]
-            if entry.count == count, Self.equal(entry.bytes, pointer, count) { return entry.value }
-            slot = (slot + 1) & (Self.slotCount - 1)
-        }
+        let index = Int(slots[Self.slot(Self.key(pointer, count: count), multiplier)])
+        if index == 0 { return nil }
+        let entry = entries[index - 1]
+        return entry.count == count && Self.equal(entry.bytes, pointer, count) ? entry.value : nil
     }
 }
 
