@@ -19,7 +19,8 @@ public final class AuditEventDecoder {
         public var maxMessageBytes: Int
         /// Deepest accepted nesting of objects and arrays.
         public var maxDepth: Int
-        /// Most JSON values (of any kind) accepted in one message.
+        /// Most tape entries in one message: one per JSON value, plus one per
+        /// closing bracket and per number; bounds the parser's memory.
         public var maxValues: Int
 
         public init(maxMessageBytes: Int = 1 << 20, maxDepth: Int = 64, maxValues: Int = 1 << 18) {

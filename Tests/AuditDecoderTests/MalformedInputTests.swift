@@ -373,6 +373,17 @@ struct MalformedInputTests {
         #expect(error?.code == .messageTooLarge)
     }
 
+    @Test("the values limit is enforced and configurable")
+    func valuesLimit() throws {
+        let strict = try AuditEventDecoder(limits: .init(maxValues: 20))
+        let error = #expect(throws: AuditEventError.self) { try strict.decode(Array(base.utf8)) }
+        #expect(error?.code == .tooManyValues)
+        let wide = edit(#""tenant_id""#, #""x":[\#((0..<5000).map(String.init).joined(separator: ","))],"tenant_id""#)
+        _ = try AuditEventDecoder().decode(Array(wide.utf8))
+        let limited = try AuditEventDecoder(limits: .init(maxValues: 1000))
+        #expect(throws: AuditEventError.self) { try limited.decode(Array(wide.utf8)) }
+    }
+
     @Test("errors never quote the offending value")
     func redaction() throws {
         let secret = "SECRET-TOKEN-0xDEADBEEF"
