@@ -2,7 +2,9 @@ import AuditEvent
 import CSimdjson
 
 // The nested objects of mcp.audit/1. Each reader walks the object's direct
-// members; unknown members are kept under the object's name.
+// members; unknown members are kept under the object's name. The member loop
+// is written out in each reader on purpose: a shared helper taking a closure
+// measured 5% more instructions per event (callgrind), on the hottest path.
 
 /// Member names of the contract's nested objects, in each reader's case order.
 enum ObjectNames {
