@@ -3,6 +3,8 @@
 /// called what and how it ended, so real streams mix rich and lean events.
 public struct GatewayProfile: Sendable, Hashable {
     public var name: String
+    /// How the product names its instances (`hangar-3`).
+    public var instancePrefix: String
     public var version: String?
     public var recordsPhase: Bool
     public var recordsSession: Bool
@@ -13,6 +15,7 @@ public struct GatewayProfile: Sendable, Hashable {
 
     public init(
         name: String,
+        instancePrefix: String,
         version: String? = nil,
         recordsPhase: Bool,
         recordsSession: Bool,
@@ -21,6 +24,7 @@ public struct GatewayProfile: Sendable, Hashable {
         recordsSourceIP: Bool
     ) {
         self.name = name
+        self.instancePrefix = instancePrefix
         self.version = version
         self.recordsPhase = recordsPhase
         self.recordsSession = recordsSession
@@ -33,6 +37,7 @@ public struct GatewayProfile: Sendable, Hashable {
     public static let standard: [GatewayProfile] = [
         GatewayProfile(
             name: "mcp-hangar",
+            instancePrefix: "hangar",
             version: "2.13.0",
             recordsPhase: true,
             recordsSession: true,
@@ -42,6 +47,7 @@ public struct GatewayProfile: Sendable, Hashable {
         ),
         GatewayProfile(
             name: "agentgateway",
+            instancePrefix: "agw",
             recordsPhase: false,
             recordsSession: false,
             recordsAgent: false,
@@ -50,6 +56,7 @@ public struct GatewayProfile: Sendable, Hashable {
         ),
         GatewayProfile(
             name: "mcpnest",
+            instancePrefix: "nest",
             recordsPhase: true,
             recordsSession: true,
             recordsAgent: true,
@@ -58,6 +65,7 @@ public struct GatewayProfile: Sendable, Hashable {
         ),
         GatewayProfile(
             name: "contextforge",
+            instancePrefix: "cf",
             version: "0.9.1",
             recordsPhase: false,
             recordsSession: true,

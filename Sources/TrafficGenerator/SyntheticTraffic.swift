@@ -94,7 +94,7 @@ public struct SyntheticTraffic: Sendable {
 
         let gateway = member.gateway
         let eventID = random.uuid()
-        let instance = "\(gateway.name.prefix(4))-\(random.next() % 8)"
+        let instance = "\(gateway.instancePrefix)-\(random.next() % 8)"
         let session = gateway.recordsSession ? Session(id: "s-\(random.hex(count: 8))") : Session()
         let request =
             gateway.recordsArguments
