@@ -1,5 +1,4 @@
 import AuditEvent
-import CSimdjson
 
 #if canImport(Glibc)
 import Glibc
