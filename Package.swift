@@ -12,7 +12,9 @@ let package = Package(
         .library(name: "AuditDecoder", targets: ["AuditDecoder"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -32,13 +34,17 @@ let package = Package(
         .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
         // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
         .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
+        // librdkafka: producer, mock cluster (the dev broker); the only module that links it.
+        .target(name: "Kafka", dependencies: ["CRdKafka"]),
 
         // The command line: thin commands over the modules above.
         .executableTarget(
             name: "Countersign",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "TrafficGenerator",
+                "AuditEvent", "AuditDecoder", "TrafficGenerator", "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // `make bench`: throughput figures against the peers named in the issues.
@@ -54,6 +60,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -6,9 +6,14 @@
 #   scripts/harness.sh [--] COMMAND...
 #
 # Exports:
-#   COUNTERSIGN_TEST_PG   libpq connection string of a throwaway PostgreSQL
-#                         (loopback, a free non-default port, data in a temp dir)
+#   COUNTERSIGN_TEST_PG     libpq connection string of a throwaway PostgreSQL
+#                           (loopback, a free non-default port, data in a temp dir)
 #   PGHOST PGPORT PGUSER PGDATABASE   the same, for psql and libpq defaults
+#   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
+#                           (librdkafka's mock cluster over loopback TCP); when
+#                           already set, that cluster is used and none is started
+#
+# COUNTERSIGN_BIN names the countersign binary (default .build/debug/countersign).
 set -euo pipefail
 
 [ "${1:-}" = "--" ] && shift
@@ -31,6 +36,10 @@ free_port() {
 
 stop_all() {
     status=$?
+    if [ -n "${broker_pid:-}" ]; then
+        kill -TERM "$broker_pid" 2>/dev/null || true
+        wait "$broker_pid" 2>/dev/null || true
+    fi
     if [ -f "$pg_data/postmaster.pid" ]; then
         as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true
     fi
@@ -53,5 +62,23 @@ psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAtc "create database c
 export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres PGDATABASE=countersign_test
 export COUNTERSIGN_TEST_PG="host=127.0.0.1 port=$pg_port user=postgres dbname=countersign_test"
 echo "harness: PostgreSQL on 127.0.0.1:$pg_port (data in $pg_data)"
+
+if [ -z "${COUNTERSIGN_TEST_KAFKA:-}" ]; then
+    countersign=${COUNTERSIGN_BIN:-.build/debug/countersign}
+    [ -x "$countersign" ] || { echo "harness: $countersign is not built" >&2; exit 1; }
+    "$countersign" dev-broker --topic mcp.audit:8 --topic mcp.audit.dead-letter:1 \
+        --bootstrap-file "$work/kafka.bootstrap" >"$work/dev-broker.log" 2>&1 &
+    broker_pid=$!
+    for _ in $(seq 1 100); do
+        [ -s "$work/kafka.bootstrap" ] && break
+        kill -0 "$broker_pid" 2>/dev/null || { cat "$work/dev-broker.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -s "$work/kafka.bootstrap" ] || { echo "harness: the dev-broker did not start" >&2; exit 1; }
+    export COUNTERSIGN_TEST_KAFKA=$(cat "$work/kafka.bootstrap")
+    echo "harness: dev-broker on $COUNTERSIGN_TEST_KAFKA"
+else
+    echo "harness: using the Kafka cluster at $COUNTERSIGN_TEST_KAFKA"
+fi
 
 "$@"
