@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
         // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
         .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
+        // Topology pieces with no I/O: offset tracking (more as the worker lands). Pure.
+        .target(name: "Pipeline"),
         // librdkafka: producer, mock cluster (the dev broker); the only module that links it.
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
 
@@ -61,6 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     ],
     cxxLanguageStandard: .cxx17
 )
