@@ -1,16 +1,18 @@
 import ArgumentParser
 import Foundation
+import Kafka
 import TrafficGenerator
 
-/// `countersign generate`: synthetic gateway traffic as JSONL.
-struct GenerateCommand: ParsableCommand {
+/// `countersign generate`: synthetic gateway traffic, to a JSONL file or to Kafka.
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write synthetic mcp.audit/1 gateway traffic as JSONL.",
+        abstract: "Write synthetic mcp.audit/1 gateway traffic as JSONL or to a Kafka topic.",
         discussion: """
-            Steady traffic from a population of members in tenants, each with favourite \
-            tools, realistic result sizes, tool errors and denials. Deterministic: the same \
-            seed gives the same bytes.
+            Steady traffic from a population of members in tenants, each tenant behind its own \
+            gateway product, each member with favourite tools, realistic result sizes, tool \
+            errors and denials. Deterministic: the same seed gives the same bytes. To Kafka, \
+            messages are keyed by actor.id, so one member's events stay in order on one partition.
             """
     )
 
@@ -26,18 +28,36 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Members per tenant.")
     var membersPerTenant: Int = 50
 
-    @Option(name: .shortAndLong, help: "Output file; '-' writes to standard output.")
+    @Option(name: .shortAndLong, help: "Output file; '-' writes to standard output. Ignored with --brokers.")
     var output: String = "-"
+
+    @Option(help: "Kafka bootstrap servers: produce to Kafka instead of writing JSONL.")
+    var brokers: String?
+
+    @Option(help: "The Kafka topic to produce to.")
+    var topic: String = "mcp.audit"
+
+    @Option(help: "Events per second; 0 produces as fast as possible.")
+    var rate: Int = 0
 
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must not be negative") }
+        guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
         guard tenants > 0, membersPerTenant > 0 else {
             throw ValidationError("--tenants and --members-per-tenant must be positive")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let traffic = SyntheticTraffic(seed: seed, tenants: tenants, membersPerTenant: membersPerTenant)
+        if let brokers {
+            try await produce(traffic, brokers: brokers)
+        } else {
+            try await write(traffic)
+        }
+    }
+
+    private func write(_ traffic: SyntheticTraffic) async throws {
         let handle: FileHandle
         if output == "-" {
             handle = FileHandle.standardOutput
@@ -49,15 +69,79 @@ struct GenerateCommand: ParsableCommand {
         }
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
+        var pacer = Pacer(rate: rate)
         for index in 0..<count {
             chunk.append(contentsOf: traffic.message(at: index))
             chunk.append(UInt8(ascii: "\n"))
-            if chunk.count >= 1 << 20 {
+            if chunk.count >= 1 << 20 || (rate > 0 && index % 100 == 99) {
                 try handle.write(contentsOf: chunk)
                 chunk.removeAll(keepingCapacity: true)
             }
+            try await pacer.pace(sent: index + 1)
         }
         try handle.write(contentsOf: chunk)
         if output != "-" { try handle.close() }
+    }
+
+    private func produce(_ traffic: SyntheticTraffic, brokers: String) async throws {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers, "linger.ms": "5"])
+        var pacer = Pacer(rate: rate)
+        let progress = Progress(total: count, label: "generate")
+        for index in 0..<count {
+            let event = traffic.event(at: index)
+            try await producer.send(topic: topic, key: Array(event.actor.id.utf8), value: event.jsonBytes())
+            try await pacer.pace(sent: index + 1)
+            progress.report(done: index + 1)
+        }
+        try await producer.flush()
+        let deliveries = producer.deliveries
+        progress.finish(
+            "generate: \(deliveries.delivered) events delivered to \(topic)"
+                + (deliveries.failed > 0 ? ", \(deliveries.failed) failed (\(deliveries.lastError ?? "?"))" : "")
+        )
+        if deliveries.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Sleeps as needed to hold a rate of events per second (0: no limit).
+struct Pacer {
+    let rate: Int
+    private let start = ContinuousClock.now
+
+    init(rate: Int) {
+        self.rate = rate
+    }
+
+    func pace(sent: Int) async throws {
+        guard rate > 0, sent % 100 == 0 else { return }
+        let due = start + .seconds(Double(sent) / Double(rate))
+        if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
+    }
+}
+
+/// Progress of long work on standard error, at most once a second.
+final class Progress {
+    private let total: Int
+    private let label: String
+    private let start = ContinuousClock.now
+    private var lastReport = ContinuousClock.now
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func report(done: Int) {
+        guard done % 1000 == 0 else { return }
+        let now = ContinuousClock.now
+        guard now - lastReport >= .seconds(1) else { return }
+        lastReport = now
+        let seconds = Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
+        let line = "\(label): \(done)/\(total) (\(Int(Double(done) / max(seconds, 0.001))) events/s)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }
