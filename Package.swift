@@ -34,10 +34,19 @@ let package = Package(
         .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
         // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
         .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
-        // Topology pieces with no I/O: offset tracking (more as the worker lands). Pure.
-        .target(name: "Pipeline"),
-        // librdkafka: producer, mock cluster (the dev broker); the only module that links it.
+        // Topology pieces with no I/O: the sink protocol, offset tracking. Pure.
+        .target(name: "Pipeline", dependencies: ["AuditEvent"]),
+        // librdkafka: consumer, producer, mock cluster (the dev broker); the only module that links it.
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "AuditDecoder", "AuditEvent", "Kafka", "Pipeline",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // The command line: thin commands over the modules above.
         .executableTarget(
@@ -64,6 +73,10 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Kafka", "Pipeline", "AuditEvent", "TrafficGenerator"]
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )

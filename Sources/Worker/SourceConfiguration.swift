@@ -1,0 +1,48 @@
+import AuditDecoder
+import Kafka
+
+/// How the worker consumes: the cluster, the topics, and the bounds that keep
+/// memory flat whatever the input rate.
+public struct SourceConfiguration: Sendable {
+    /// librdkafka properties: at least `bootstrap.servers` and `group.id`;
+    /// security properties pass through to the consumer and the dead-letter producer.
+    public var kafka: KafkaProperties
+    public var topics: [String]
+    /// Where undecodable messages go, unchanged, with headers saying why.
+    public var deadLetterTopic: String
+    /// Most messages taken from the consumer and handed to the sinks at once.
+    public var batchSize: Int
+    /// Most unacknowledged messages per partition (the tracker's bound).
+    public var maxInFlightPerPartition: Int
+    /// Commit acknowledged offsets at least this often while consuming.
+    public var commitIntervalMilliseconds: Int
+    /// First and longest wait between attempts when a sink fails.
+    public var retryBackoffMilliseconds: ClosedRange<Int>
+    public var decoderLimits: AuditEventDecoder.Limits
+
+    public init(
+        kafka: KafkaProperties,
+        topics: [String],
+        deadLetterTopic: String,
+        batchSize: Int = 1_000,
+        maxInFlightPerPartition: Int = 100_000,
+        commitIntervalMilliseconds: Int = 500,
+        retryBackoffMilliseconds: ClosedRange<Int> = 100...5_000,
+        decoderLimits: AuditEventDecoder.Limits = .init()
+    ) {
+        self.kafka = kafka
+        self.topics = topics
+        self.deadLetterTopic = deadLetterTopic
+        self.batchSize = batchSize
+        self.maxInFlightPerPartition = maxInFlightPerPartition
+        self.commitIntervalMilliseconds = commitIntervalMilliseconds
+        self.retryBackoffMilliseconds = retryBackoffMilliseconds
+        self.decoderLimits = decoderLimits
+    }
+
+    /// The connection and security subset of `kafka`, for the dead-letter producer.
+    var producerProperties: KafkaProperties {
+        let prefixes = ["bootstrap.servers", "security.", "sasl.", "ssl.", "client.id", "socket.", "broker."]
+        return KafkaProperties(kafka.values.filter { key, _ in prefixes.contains { key.hasPrefix($0) } })
+    }
+}

@@ -1,0 +1,26 @@
+import Synchronization
+
+/// What the source has done so far; read by metrics, tests and the demo.
+public struct SourceStatistics: Sendable, Hashable {
+    public var consumed = 0
+    /// Events every required sink acknowledged.
+    public var acknowledged = 0
+    public var deadLettered = 0
+    /// Offset commits that succeeded.
+    public var commits = 0
+    /// Failed sink attempts (each followed by a pause and a retry).
+    public var sinkFailures = 0
+    /// Messages consumed again after a rebalance or restart (at-least-once tail).
+    public var redelivered = 0
+
+    public init() {}
+}
+
+/// Statistics shared between the service's loop and its readers.
+final class StatisticsBox: Sendable {
+    private let value = Mutex(SourceStatistics())
+
+    func update(_ body: (inout SourceStatistics) -> Void) { value.withLock { body(&$0) } }
+
+    var snapshot: SourceStatistics { value.withLock { $0 } }
+}
