@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -34,8 +35,8 @@ let package = Package(
         .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
         // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
         .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
-        // Topology pieces with no I/O: the sink protocol, offset tracking. Pure.
-        .target(name: "Pipeline", dependencies: ["AuditEvent"]),
+        // Pipeline files, the sink protocol, offset tracking: values, no I/O.
+        .target(name: "Pipeline", dependencies: ["AuditEvent", "Yams"]),
         // librdkafka: consumer, producer, mock cluster (the dev broker); the only module that links it.
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
@@ -52,10 +53,12 @@ let package = Package(
         .executableTarget(
             name: "Countersign",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "TrafficGenerator", "Kafka",
+                "AuditEvent", "AuditDecoder", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Pipeline imports Yams internally; its clients must still find the module.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // `make bench`: throughput figures against the peers named in the issues.

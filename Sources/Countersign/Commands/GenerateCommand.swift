@@ -69,7 +69,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
-        var pacer = Pacer(rate: rate)
+        let pacer = Pacer(rate: rate)
         for index in 0..<count {
             chunk.append(contentsOf: traffic.message(at: index))
             chunk.append(UInt8(ascii: "\n"))
@@ -85,7 +85,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     private func produce(_ traffic: SyntheticTraffic, brokers: String) async throws {
         let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers, "linger.ms": "5"])
-        var pacer = Pacer(rate: rate)
+        let pacer = Pacer(rate: rate)
         let progress = Progress(total: count, label: "generate")
         for index in 0..<count {
             let event = traffic.event(at: index)

@@ -1,0 +1,94 @@
+internal import Yams
+
+/// Reads pipeline files (YAML). `${NAME}` and `${NAME:-default}` in a value
+/// are replaced from the environment (`$$` is a literal `$`); unknown keys,
+/// repeated keys, wrong types and out-of-range values are errors naming the
+/// file, the line and the key.
+public enum PipelineFile {
+    public static func decode(
+        _ text: String,
+        file: String,
+        environment: [String: String]
+    ) throws(PipelineFileError) -> PipelineSpec {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch {
+            throw PipelineFileError(file: file, line: nil, key: nil, message: "not valid YAML")
+        }
+        guard let root else { throw PipelineFileError(file: file, line: nil, key: nil, message: "the file is empty") }
+        var top = try YAMLObject(root, path: nil, line: nil, context: Context(file: file, environment: environment))
+
+        try top.only(["source", "buffers", "decoder", "sinks"])
+        var sourceObject = try top.object("source")
+        try sourceObject.only(["kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms"])
+        var kafkaObject = try sourceObject.object("kafka")
+        let kafka = try kafkaObject.stringMap()
+        for required in ["bootstrap.servers", "group.id"] where kafka[required] == nil {
+            throw kafkaObject.error(key: required, "required")
+        }
+        let topics = try sourceObject.stringList("topics")
+        if topics.isEmpty { throw sourceObject.error(key: "topics", "needs at least one topic") }
+        let source = PipelineSpec.Source(
+            kafka: kafka,
+            topics: topics,
+            deadLetterTopic: try sourceObject.string("dead_letter_topic"),
+            batchSize: try sourceObject.integer("batch_size", default: 1_000, in: 1...100_000),
+            commitIntervalMilliseconds: try sourceObject.integer("commit_interval_ms", default: 500, in: 10...60_000)
+        )
+        try sourceObject.finish()
+
+        var buffers = PipelineSpec.Buffers(inFlightPerPartition: 100_000, whenFull: .pause)
+        if var object = try top.optionalObject("buffers") {
+            try object.only(["in_flight_per_partition", "when_full"])
+            buffers.inFlightPerPartition = try object.integer(
+                "in_flight_per_partition",
+                default: 100_000,
+                in: 1...10_000_000
+            )
+            buffers.whenFull = try object.enumeration("when_full", default: .pause)
+            try object.finish()
+        }
+
+        var decoder = PipelineSpec.Decoder(maxMessageBytes: 1 << 20, maxDepth: 64)
+        if var object = try top.optionalObject("decoder") {
+            try object.only(["max_message_bytes", "max_depth"])
+            decoder.maxMessageBytes = try object.integer("max_message_bytes", default: 1 << 20, in: 1_024...(64 << 20))
+            decoder.maxDepth = try object.integer("max_depth", default: 64, in: 2...1_024)
+            try object.finish()
+        }
+
+        var sinks: [PipelineSpec.Sink] = []
+        for var object in try top.objectList("sinks") {
+            try object.only(["type"])
+            sinks.append(PipelineSpec.Sink(kind: try object.enumeration("type", default: nil)))
+            try object.finish()
+        }
+        if sinks.isEmpty { throw top.error(key: "sinks", "needs at least one sink") }
+        try top.finish()
+        return PipelineSpec(source: source, buffers: buffers, decoder: decoder, sinks: sinks)
+    }
+
+    /// A YAML syntax error with its position and libyaml's problem, but never
+    /// Yams's context snippet: that quotes the file, values and secrets included.
+    private static func syntaxError(_ error: YamlError, file: String) -> PipelineFileError {
+        switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return PipelineFileError(
+                file: file,
+                line: context.mark.line,
+                key: duplicates.first,
+                message: "appears twice"
+            )
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return PipelineFileError(file: file, line: mark.line, key: nil, message: "not valid YAML: \(problem)")
+        case .reader(let problem, _, _, _):
+            return PipelineFileError(file: file, line: nil, key: nil, message: "not readable: \(problem)")
+        default:
+            return PipelineFileError(file: file, line: nil, key: nil, message: "not valid YAML")
+        }
+    }
+}

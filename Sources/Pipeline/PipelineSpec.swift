@@ -1,0 +1,82 @@
+/// A pipeline file, decoded: what one worker consumes, its bounds, and its sinks.
+///
+/// Plain values; ``PipelineFile`` reads them from YAML with every error
+/// naming the file, the line and the key.
+public struct PipelineSpec: Sendable, Hashable {
+    public struct Source: Sendable, Hashable {
+        /// librdkafka properties, passed through (security settings included).
+        public var kafka: [String: String]
+        public var topics: [String]
+        public var deadLetterTopic: String
+        public var batchSize: Int
+        public var commitIntervalMilliseconds: Int
+
+        public init(
+            kafka: [String: String],
+            topics: [String],
+            deadLetterTopic: String,
+            batchSize: Int,
+            commitIntervalMilliseconds: Int
+        ) {
+            self.kafka = kafka
+            self.topics = topics
+            self.deadLetterTopic = deadLetterTopic
+            self.batchSize = batchSize
+            self.commitIntervalMilliseconds = commitIntervalMilliseconds
+        }
+    }
+
+    /// What happens when a bound is reached.
+    public enum WhenFull: String, Sendable, Hashable, CaseIterable {
+        /// Stop consuming until room frees up; never lose an event.
+        case pause
+    }
+
+    public struct Buffers: Sendable, Hashable {
+        /// Most unacknowledged messages per partition.
+        public var inFlightPerPartition: Int
+        public var whenFull: WhenFull
+
+        public init(inFlightPerPartition: Int, whenFull: WhenFull) {
+            self.inFlightPerPartition = inFlightPerPartition
+            self.whenFull = whenFull
+        }
+    }
+
+    public struct Decoder: Sendable, Hashable {
+        public var maxMessageBytes: Int
+        public var maxDepth: Int
+
+        public init(maxMessageBytes: Int, maxDepth: Int) {
+            self.maxMessageBytes = maxMessageBytes
+            self.maxDepth = maxDepth
+        }
+    }
+
+    public struct Sink: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            /// Acknowledges everything; for benchmarks.
+            case null
+            /// Counts events by tenant, tool and outcome; prints them at shutdown.
+            case summary
+        }
+
+        public var kind: Kind
+
+        public init(kind: Kind) {
+            self.kind = kind
+        }
+    }
+
+    public var source: Source
+    public var buffers: Buffers
+    public var decoder: Decoder
+    public var sinks: [Sink]
+
+    public init(source: Source, buffers: Buffers, decoder: Decoder, sinks: [Sink]) {
+        self.source = source
+        self.buffers = buffers
+        self.decoder = decoder
+        self.sinks = sinks
+    }
+}
