@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        // Drives the built `countersign` binary against the harness's servers.
+        .testTarget(name: "EndToEndTests", dependencies: ["Kafka"]),
         .testTarget(
             name: "WorkerTests",
             dependencies: ["Worker", "Kafka", "Pipeline", "AuditEvent", "TrafficGenerator"]

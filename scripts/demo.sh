@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
-# `make demo`: what Countersign does today, end to end on this machine.
-# Later capabilities (broker, detection, sinks) join this script as they land.
+# `make demo`: the main job on this machine. A local Kafka-protocol broker,
+# generated gateway traffic with a few malformed messages mixed in, and the
+# worker consuming it through Pipelines/demo.yaml. Each capability joins this
+# script as it lands.
 set -euo pipefail
 countersign=${1:-.build/release/countersign}
 work=$(mktemp -d "${TMPDIR:-/tmp}/countersign-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+broker_pid=
+cleanup() {
+    [ -n "$broker_pid" ] && kill -TERM "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo "== countersign --help"
-"$countersign" --help
+echo "== countersign dev-broker (librdkafka's mock cluster on loopback)"
+"$countersign" dev-broker --topic mcp.audit:8 --topic mcp.audit.dead-letter:1 \
+    --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
+broker_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
+broker=$(cat "$work/bootstrap")
+cat "$work/broker.log"
+
 echo
-echo "== generate 100,000 gateway events (seed 42)"
-time "$countersign" generate --count 100000 --seed 42 --output "$work/events.jsonl"
-head -c 600 "$work/events.jsonl"; echo " ..."
+# The mock broker keeps about 5 MB per partition: 50,000 events (27 MB over
+# 8 partitions) fit, so the worker can start after the generator is done.
+echo "== countersign generate: 50,000 gateway events to mcp.audit, keyed by member"
+"$countersign" generate --count 50000 --seed 42 --brokers "$broker" --topic mcp.audit
+
 echo
-echo "== add malformed messages a broken gateway might send"
-{
-    cat "$work/events.jsonl"
-    printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-1","event_kind":"tool_call"'
-    printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-2","event_kind":"tool_call","occurred_at":"2026-02-30T00:00:00Z","source":{"gateway":"g"},"actor":{"id":"a"},"target":{"server_id":"s","method":"tools/call","tool":"t"},"outcome":{"status":"success"}}'
-    printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-3","event_id":"x-4","event_kind":"tool_call"}'
-    printf '%s\n' '[]'
-} >"$work/mixed.jsonl"
+echo "== a broken gateway sends three malformed messages"
+printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-1","event_kind":"tool_call"' '[]' \
+    '{"schema":"mcp.audit/1","event_id":"x-3","event_id":"x-4","event_kind":"tool_call"}' |
+    kcat -b "$broker" -P -t mcp.audit
+
 echo
-echo "== validate them against the mcp.audit/1 contract"
-"$countersign" validate "$work/mixed.jsonl" || true
+echo "== countersign run --pipeline Pipelines/demo.yaml (stops once the topic is drained)"
+COUNTERSIGN_KAFKA=$broker "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log"
+
+echo
+echo "== the dead-letter topic, read back with kcat: the reason travels in the headers"
+kcat -b "$broker" -C -t mcp.audit.dead-letter -e -q \
+    -f 'offset %o of partition %p: %h\n' | sed 's/countersign\.//g' | cut -c1-150

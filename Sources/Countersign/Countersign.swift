@@ -12,6 +12,8 @@ struct Countersign: AsyncParsableCommand {
             events out to PostgreSQL, syslog/CEF, Prometheus and a Merkle-tree ledger.
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DevBrokerCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DevBrokerCommand.self,
+        ]
     )
 }

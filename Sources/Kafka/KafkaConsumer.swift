@@ -170,6 +170,28 @@ public final class KafkaConsumer: @unchecked Sendable {
         return try result.get()
     }
 
+    /// The low and high watermark (the offset after the last message) of a partition, from the broker.
+    public func watermarks(_ partition: TopicPartition) async throws(KafkaError) -> (low: Int64, high: Int64) {
+        let handle = UncheckedHandle(pointer: self.handle)
+        let result: Result<(Int64, Int64), KafkaError> = await blocking.run {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = rd_kafka_query_watermark_offsets(
+                handle.pointer,
+                partition.topic,
+                partition.partition,
+                &low,
+                &high,
+                10_000
+            )
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                return .failure(KafkaError(error, while: "querying the watermarks of \(partition)"))
+            }
+            return .success((low, high))
+        }
+        return try result.get()
+    }
+
     /// Stops fetching these partitions (backpressure) until ``resume(_:)``.
     public func pause(_ partitions: [TopicPartition]) async throws(KafkaError) {
         try await setPaused(partitions, paused: true)

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Pipeline
+import ServiceLifecycle
+import Worker
+
+/// `countersign run`: the long-running worker described by a pipeline file.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the worker described by a pipeline file until SIGTERM or SIGINT.",
+        discussion: """
+            Consumes the pipeline's topics in its consumer group, sends malformed messages to \
+            the dead-letter topic, hands events to every sink and commits only what every sink \
+            acknowledged. On SIGTERM or SIGINT it finishes the batch in hand, commits and exits 0.
+            """
+    )
+
+    @Option(help: "The pipeline file (YAML); see Pipelines/README.md.")
+    var pipeline: String
+
+    @Option(help: "Stop once nothing new was consumed for this many seconds (demos, one-off replays).")
+    var exitWhenIdle: Double?
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: pipeline), let text = String(data: data, encoding: .utf8)
+        else { throw ValidationError("cannot read the pipeline file '\(pipeline)'") }
+        let spec: PipelineSpec
+        do {
+            spec = try PipelineFile.decode(text, file: pipeline, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let logger = Logger(label: "countersign")
+        var summaries: [SummarySink] = []
+        let sinks: [any Sink] = spec.sinks.map { sink in
+            switch sink.kind {
+            case .null:
+                return NullSink()
+            case .summary:
+                let summary = SummarySink()
+                summaries.append(summary)
+                return summary
+            }
+        }
+        let source = KafkaSourceService(configuration: SourceConfiguration(spec), sinks: sinks, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: source)]
+        if let exitWhenIdle {
+            services.append(
+                .init(
+                    service: IdleExit(source: source, idleSeconds: exitWhenIdle),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                )
+            )
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+        let statistics = source.statistics
+        print(
+            "run: \(statistics.consumed) consumed, \(statistics.acknowledged) acknowledged by every sink, "
+                + "\(statistics.deadLettered) dead-lettered, \(statistics.commits) commit\(statistics.commits == 1 ? "" : "s")"
+        )
+        for summary in summaries { print(await summary.report()) }
+    }
+}

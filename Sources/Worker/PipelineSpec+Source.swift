@@ -1,0 +1,18 @@
+import AuditDecoder
+import Kafka
+import Pipeline
+
+extension SourceConfiguration {
+    /// The source part of a pipeline file.
+    public init(_ spec: PipelineSpec) {
+        self.init(
+            kafka: KafkaProperties(spec.source.kafka),
+            topics: spec.source.topics,
+            deadLetterTopic: spec.source.deadLetterTopic,
+            batchSize: spec.source.batchSize,
+            maxInFlightPerPartition: spec.buffers.inFlightPerPartition,
+            commitIntervalMilliseconds: spec.source.commitIntervalMilliseconds,
+            decoderLimits: .init(maxMessageBytes: spec.decoder.maxMessageBytes, maxDepth: spec.decoder.maxDepth)
+        )
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Kafka
+import Testing
+
+/// The `countersign` binary built next to the tests, and the harness's broker.
+enum EndToEnd {
+    static let environment = ProcessInfo.processInfo.environment
+    static var bootstrap: String? { environment["COUNTERSIGN_TEST_KAFKA"] }
+    static var enabled: Bool { bootstrap != nil || environment["CI"] == "true" }
+
+    static var binary: URL {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(environment["COUNTERSIGN_BIN"] ?? ".build/debug/countersign")
+    }
+
+    /// Runs countersign and returns its standard output; standard error is discarded.
+    static func countersign(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String)
+    {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment.merging(extra) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// A `countersign run` in the background, its standard error watched for a line.
+final class BackgroundRun: @unchecked Sendable {
+    let process = Process()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let assigned = DispatchSemaphore(value: 0)
+
+    init(pipeline: URL, broker: String) throws {
+        process.executableURL = EndToEnd.binary
+        process.arguments = ["run", "--pipeline", pipeline.path, "--exit-when-idle", "5"]
+        process.environment = EndToEnd.environment.merging(["TEST_BROKER": broker]) { _, new in new }
+        process.standardOutput = output
+        process.standardError = errors
+        let reader = errors.fileHandleForReading
+        let assigned = self.assigned
+        Thread {
+            var seen = false
+            var text = ""
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                if !seen {
+                    text += String(decoding: data, as: UTF8.self)
+                    if text.contains("partitions assigned") {
+                        seen = true
+                        assigned.signal()
+                    }
+                }
+            }
+            if !seen { assigned.signal() }
+        }.start()
+        try process.run()
+    }
+
+    /// Waits until the worker owns partitions (or gave up); false after 120 s.
+    func waitForAssignment() -> Bool { assigned.wait(timeout: .now() + 120) == .success }
+
+    /// Waits for the process to end and returns its status and standard output.
+    func finish() -> (Int32, String) {
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+@Suite("countersign run, end to end", .serialized)
+struct RunCommandTests {
+    /// The mock broker keeps about 5 MB per partition, less than 200,000
+    /// events over 8 partitions, so the worker consumes while the generator
+    /// produces, as in production.
+    @Test(
+        "200,000 events over 8 partitions: every one acknowledged, committed offsets at the end of each partition",
+        .enabled(if: EndToEnd.enabled)
+    )
+    func twoHundredThousand() async throws {
+        let bootstrap = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+        let group = "run-test-\(UInt32.random(in: 0...UInt32.max))"
+        let pipeline = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
+        try """
+        source:
+          kafka:
+            bootstrap.servers: ${TEST_BROKER}
+            group.id: \(group)
+          topics: [mcp.audit]
+          dead_letter_topic: mcp.audit.dead-letter
+        sinks:
+          - type: null
+        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: pipeline) }
+
+        // Watermarks from a consumer of another group: one in the worker's
+        // group would take part of its partitions.
+        let reader = try KafkaConsumer(
+            properties: ["bootstrap.servers": bootstrap, "group.id": "\(group)-watermarks"],
+            topics: ["mcp.audit"]
+        )
+        let partitions = (0..<8).map { TopicPartition(topic: "mcp.audit", partition: Int32($0)) }
+        var before: [TopicPartition: (low: Int64, high: Int64)] = [:]
+        for partition in partitions { before[partition] = try await reader.watermarks(partition) }
+        // A new group starts at the earliest offset: whatever the topic held
+        // before this test counts too (nothing, on the harness's fresh broker).
+        let held = partitions.reduce(Int64(0)) { $0 + before[$1]!.high - before[$1]!.low }
+
+        let run = try BackgroundRun(pipeline: pipeline, broker: bootstrap)
+        #expect(run.waitForAssignment())
+        let (generated, _) = try EndToEnd.countersign([
+            "generate", "--count", "200000", "--seed", "21", "--brokers", bootstrap, "--topic", "mcp.audit",
+            "--rate", "10000",
+        ])
+        #expect(generated == 0)
+        let (status, output) = run.finish()
+        #expect(status == 0)
+        let expected = 200_000 + held
+        #expect(output.contains("run: \(expected) consumed, \(expected) acknowledged by every sink, 0 dead-lettered"))
+
+        var after: [TopicPartition: Int64] = [:]
+        for partition in partitions { after[partition] = try await reader.watermarks(partition).high }
+        let produced = partitions.reduce(Int64(0)) { sum, partition in sum + after[partition]! - before[partition]!.high
+        }
+        #expect(produced == 200_000)
+        // The group's commits, read once the worker has left the group.
+        let commits = try KafkaConsumer(
+            properties: ["bootstrap.servers": bootstrap, "group.id": group],
+            topics: ["mcp.audit"]
+        )
+        let committed = try await commits.committed(partitions)
+        #expect(committed == after.mapValues { Optional($0) })
+    }
+}
