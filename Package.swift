@@ -64,7 +64,12 @@ let package = Package(
         // `make bench`: throughput figures against the peers named in the issues.
         .executableTarget(
             name: "CountersignBench",
-            dependencies: ["AuditEvent", "AuditDecoder", "TrafficGenerator"]
+            dependencies: [
+                "AuditEvent", "AuditDecoder", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
 
         .testTarget(name: "AuditEventTests", dependencies: ["AuditEvent"]),

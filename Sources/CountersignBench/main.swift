@@ -13,9 +13,10 @@ while let argument = arguments.first {
     case "-h", "--help":
         print(
             """
-            usage: CountersignBench [decode | decode-profile] [--events N] [--peer-events N]
+            usage: CountersignBench [decode | decode-profile | consume] [--events N] [--peer-events N]
               decode          the simdjson decoder and Foundation's JSONDecoder on the same messages
               decode-profile  a steady decode loop over 2,000 messages, for perf and callgrind
+              consume         the worker's source (decode, null sink) and kcat on the same topic
             """
         )
         exit(0)
@@ -27,6 +28,7 @@ for suite in suites {
     switch suite {
     case "decode": try DecodeBenchmark(events: events, peerEvents: min(peerEvents, events)).run()
     case "decode-profile": try DecodeBenchmark(events: events, peerEvents: 0).profileLoop()
+    case "consume": try await ConsumeBenchmark(events: events).run()
     default:
         print("unknown benchmark '\(suite)'")
         exit(2)
