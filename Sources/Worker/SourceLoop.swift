@@ -88,8 +88,17 @@ struct SourceLoop {
                 (TopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
             }
         )
-        try await consumer.commit(kafkaOffsets)
-        statistics.update { $0.commits += 1 }
+        do {
+            try await consumer.commit(kafkaOffsets)
+            statistics.update { $0.commits += 1 }
+        } catch {
+            // A rebalance in progress (stale generation, unknown member) makes
+            // the group refuse commits. Nothing is lost: whoever owns a
+            // partition next resumes from its last successful commit, and
+            // re-delivered events are harmless (sinks de-duplicate on event_id).
+            statistics.update { $0.commitFailures += 1 }
+            logger.warning("offset commit refused; continuing", metadata: ["error": "\(error)"])
+        }
     }
 
     private mutating func forgetRevokedPartitions() {

@@ -8,6 +8,8 @@ public struct SourceStatistics: Sendable, Hashable {
     public var deadLettered = 0
     /// Offset commits that succeeded.
     public var commits = 0
+    /// Offset commits the group refused (during a rebalance); the events stay uncommitted.
+    public var commitFailures = 0
     /// Failed sink attempts (each followed by a pause and a retry).
     public var sinkFailures = 0
     /// Messages consumed again after a rebalance or restart (at-least-once tail).

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Synchronization
 import Testing
 
 /// The `countersign` binary built next to the tests, and the harness's broker.
@@ -38,20 +39,24 @@ final class BackgroundRun: @unchecked Sendable {
     private let errors = Pipe()
     private let assigned = DispatchSemaphore(value: 0)
 
-    init(pipeline: URL, broker: String, exitWhenIdle: Bool = true) throws {
+    /// `idleSeconds` nil runs until signalled.
+    init(pipeline: URL, broker: String, idleSeconds: Int? = 5) throws {
         process.executableURL = EndToEnd.binary
-        process.arguments = ["run", "--pipeline", pipeline.path] + (exitWhenIdle ? ["--exit-when-idle", "5"] : [])
+        process.arguments =
+            ["run", "--pipeline", pipeline.path] + (idleSeconds.map { ["--exit-when-idle", "\($0)"] } ?? [])
         process.environment = EndToEnd.environment.merging(["TEST_BROKER": broker]) { _, new in new }
         process.standardOutput = output
         process.standardError = errors
         let reader = errors.fileHandleForReading
         let assigned = self.assigned
+        let logBox = self.logBox
         Thread {
             var seen = false
             var text = ""
             while true {
                 let data = reader.availableData
                 if data.isEmpty { break }
+                logBox.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
                 if !seen {
                     text += String(decoding: data, as: UTF8.self)
                     if text.contains("partitions assigned") {
@@ -67,6 +72,14 @@ final class BackgroundRun: @unchecked Sendable {
 
     /// Waits until the worker owns partitions (or gave up); false after 120 s.
     func waitForAssignment() -> Bool { assigned.wait(timeout: .now() + 120) == .success }
+
+    /// Everything the process wrote to standard error so far.
+    var log: String { logBox.text.withLock { $0 } }
+    private let logBox = LogBox()
+
+    final class LogBox: Sendable {
+        let text = Mutex("")
+    }
 
     /// Waits for the process to end and returns its status and standard output.
     func finish() -> (Int32, String) {
@@ -104,7 +117,7 @@ struct RunCommandTests {
         """.write(to: pipeline, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: pipeline) }
 
-        let run = try BackgroundRun(pipeline: pipeline, broker: bootstrap, exitWhenIdle: false)
+        let run = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: nil)
         #expect(run.waitForAssignment())
         // Let it consume a little so that the usual case is not 0 == 0; the
         // check below holds wherever the signal lands.
@@ -142,6 +155,79 @@ struct RunCommandTests {
         }
         #expect(committedEvents == Int64(acknowledged))
         print("sigterm test: \(acknowledged) events acknowledged and committed before exit")
+    }
+
+    @Test(
+        "two workers in a group, one killed with SIGKILL mid-stream: the survivor covers every event",
+        .enabled(if: EndToEnd.enabled)
+    )
+    func failover() async throws {
+        let bootstrap = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+        let topic = "failover-\(UInt32.random(in: 0...UInt32.max))"
+        // Create the topic (auto-created by the first message) before the workers subscribe.
+        _ = try EndToEnd.countersign([
+            "generate", "--count", "1", "--seed", "1", "--brokers", bootstrap, "--topic", topic,
+        ])
+        let group = "\(topic)-group"
+        let pipeline = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
+        try """
+        source:
+          kafka:
+            bootstrap.servers: ${TEST_BROKER}
+            group.id: \(group)
+          topics: [\(topic)]
+          dead_letter_topic: \(topic).dead-letter
+          batch_size: 200
+          commit_interval_ms: 200
+        sinks:
+          - type: null
+        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: pipeline) }
+
+        let doomed = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: nil)
+        #expect(doomed.waitForAssignment())
+        // Idle longer than the 10 s session: the dead member's partitions
+        // reach the survivor only once the coordinator gives up on it.
+        let survivor = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: 20)
+        #expect(survivor.waitForAssignment())
+        let generator = Process()
+        generator.executableURL = EndToEnd.binary
+        generator.arguments = [
+            "generate", "--count", "40000", "--seed", "8", "--brokers", bootstrap, "--topic", topic, "--rate", "10000",
+        ]
+        generator.standardError = FileHandle.nullDevice
+        try generator.run()
+        try await Task.sleep(for: .milliseconds(1_500))
+        kill(doomed.process.processIdentifier, SIGKILL)
+        generator.waitUntilExit()
+        #expect(generator.terminationStatus == 0)
+        let (status, output) = survivor.finish()
+        _ = doomed.finish()
+        #expect(
+            doomed.process.terminationReason == .uncaughtSignal,
+            "the first worker died on its own: \(doomed.log.suffix(600))"
+        )
+        #expect(status == 0)
+        #expect(output.contains("run: "))
+
+        // Every event is covered: the group's commits reach the end of every partition.
+        let reader = try KafkaConsumer(
+            properties: ["bootstrap.servers": bootstrap, "group.id": "\(group)-watermarks"],
+            topics: [topic]
+        )
+        var ends: [TopicPartition: Int64?] = [:]
+        var partition: Int32 = 0
+        while let (_, high) = try? await reader.watermarks(TopicPartition(topic: topic, partition: partition)) {
+            ends[TopicPartition(topic: topic, partition: partition)] = high
+            partition += 1
+        }
+        #expect(ends.count > 1)
+        let commits = try KafkaConsumer(
+            properties: ["bootstrap.servers": bootstrap, "group.id": group],
+            topics: [topic]
+        )
+        #expect(try await commits.committed(Array(ends.keys)) == ends)
+        print("failover test: survivor said \(output.split(separator: "\n").first ?? "")")
     }
 
     /// The mock broker keeps about 5 MB per partition, less than 200,000
