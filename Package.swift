@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "TrafficGeneratorTests", dependencies: ["TrafficGenerator", "AuditDecoder", "AuditEvent"]),
         // Drives the built `countersign` binary against the harness's servers.
         .testTarget(name: "EndToEndTests", dependencies: ["Kafka"]),
         .testTarget(

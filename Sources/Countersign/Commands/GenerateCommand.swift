@@ -40,9 +40,19 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Events per second; 0 produces as fast as possible.")
     var rate: Int = 0
 
+    @Option(
+        help: "Plant this many incidents (spike, exfiltration, breadth, read-then-send, probing, first-seen, in turn)."
+    )
+    var incidents: Int = 0
+
+    @Option(help: "Write the incidents' ground truth here, one JSON object per line (kind, actor, tool, start, end).")
+    var labels: String?
+
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must not be negative") }
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
+        guard incidents >= 0 else { throw ValidationError("--incidents must not be negative") }
+        if labels != nil, incidents == 0 { throw ValidationError("--labels needs --incidents") }
         guard tenants > 0, membersPerTenant > 0 else {
             throw ValidationError("--tenants and --members-per-tenant must be positive")
         }
@@ -50,14 +60,22 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let traffic = SyntheticTraffic(seed: seed, tenants: tenants, membersPerTenant: membersPerTenant)
+        let stream = IncidentStream(traffic: traffic, count: count, incidentCount: incidents)
+        if let labels {
+            var text: [UInt8] = []
+            for incident in stream.incidents { text += incident.labelLine + [UInt8(ascii: "\n")] }
+            guard FileManager.default.createFile(atPath: labels, contents: Data(text)) else {
+                throw ValidationError("cannot write '\(labels)'")
+            }
+        }
         if let brokers {
-            try await produce(traffic, brokers: brokers)
+            try await produce(stream, brokers: brokers)
         } else {
-            try await write(traffic)
+            try await write(stream)
         }
     }
 
-    private func write(_ traffic: SyntheticTraffic) async throws {
+    private func write(_ stream: IncidentStream) async throws {
         let handle: FileHandle
         if output == "-" {
             handle = FileHandle.standardOutput
@@ -70,8 +88,8 @@ struct GenerateCommand: AsyncParsableCommand {
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
         let pacer = Pacer(rate: rate)
-        for index in 0..<count {
-            chunk.append(contentsOf: traffic.message(at: index))
+        for (index, event) in stream.enumerated() {
+            chunk.append(contentsOf: event.jsonBytes())
             chunk.append(UInt8(ascii: "\n"))
             if chunk.count >= 1 << 20 || (rate > 0 && index % 100 == 99) {
                 try handle.write(contentsOf: chunk)
@@ -83,12 +101,11 @@ struct GenerateCommand: AsyncParsableCommand {
         if output != "-" { try handle.close() }
     }
 
-    private func produce(_ traffic: SyntheticTraffic, brokers: String) async throws {
+    private func produce(_ stream: IncidentStream, brokers: String) async throws {
         let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers, "linger.ms": "5"])
         let pacer = Pacer(rate: rate)
-        let progress = Progress(total: count, label: "generate")
-        for index in 0..<count {
-            let event = traffic.event(at: index)
+        let progress = Progress(total: stream.totalCount, label: "generate")
+        for (index, event) in stream.enumerated() {
             try await producer.send(topic: topic, key: Array(event.actor.id.utf8), value: event.jsonBytes())
             try await pacer.pace(sent: index + 1)
             progress.report(done: index + 1)
