@@ -15,6 +15,24 @@ enum EndToEnd {
         return root.appendingPathComponent(environment["COUNTERSIGN_BIN"] ?? ".build/debug/countersign")
     }
 
+    /// Writes a pipeline file for `topic` and `group` with a null sink; the
+    /// broker comes from `TEST_BROKER`. `source` adds lines under `source:`.
+    static func pipeline(topic: String, group: String, source: String = "") throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
+        try """
+        source:
+          kafka:
+            bootstrap.servers: ${TEST_BROKER}
+            group.id: \(group)
+          topics: [\(topic)]
+          dead_letter_topic: \(topic).dead-letter
+        \(source)
+        sinks:
+          - type: null
+        """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     /// Runs countersign and returns its standard output; standard error is discarded.
     static func countersign(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String)
     {
@@ -103,18 +121,7 @@ struct RunCommandTests {
         ])
         #expect(generated == 0)
         let group = "\(topic)-group"
-        let pipeline = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
-        try """
-        source:
-          kafka:
-            bootstrap.servers: ${TEST_BROKER}
-            group.id: \(group)
-          topics: [\(topic)]
-          dead_letter_topic: \(topic).dead-letter
-          batch_size: 500
-        sinks:
-          - type: null
-        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let pipeline = try EndToEnd.pipeline(topic: topic, group: group, source: "  batch_size: 500")
         defer { try? FileManager.default.removeItem(at: pipeline) }
 
         let run = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: nil)
@@ -169,19 +176,11 @@ struct RunCommandTests {
             "generate", "--count", "1", "--seed", "1", "--brokers", bootstrap, "--topic", topic,
         ])
         let group = "\(topic)-group"
-        let pipeline = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
-        try """
-        source:
-          kafka:
-            bootstrap.servers: ${TEST_BROKER}
-            group.id: \(group)
-          topics: [\(topic)]
-          dead_letter_topic: \(topic).dead-letter
-          batch_size: 200
-          commit_interval_ms: 200
-        sinks:
-          - type: null
-        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let pipeline = try EndToEnd.pipeline(
+            topic: topic,
+            group: group,
+            source: "  batch_size: 200\n  commit_interval_ms: 200"
+        )
         defer { try? FileManager.default.removeItem(at: pipeline) }
 
         let doomed = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: nil)
@@ -240,17 +239,7 @@ struct RunCommandTests {
     func twoHundredThousand() async throws {
         let bootstrap = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
         let group = "run-test-\(UInt32.random(in: 0...UInt32.max))"
-        let pipeline = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
-        try """
-        source:
-          kafka:
-            bootstrap.servers: ${TEST_BROKER}
-            group.id: \(group)
-          topics: [mcp.audit]
-          dead_letter_topic: mcp.audit.dead-letter
-        sinks:
-          - type: null
-        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let pipeline = try EndToEnd.pipeline(topic: "mcp.audit", group: group)
         defer { try? FileManager.default.removeItem(at: pipeline) }
 
         // Watermarks from a consumer of another group: one in the worker's
