@@ -66,12 +66,6 @@ public final class AuditEventDecoder {
         }
     }
 
-    /// Checks a message against the contract without keeping the event.
-    public func validate(_ bytes: UnsafeBufferPointer<UInt8>) throws(AuditEventError) {
-        var fields = AuditEvent.Fields()
-        try parse(bytes).readEvent(into: &fields)
-    }
-
     /// Parses with simdjson. The reader it returns points into the parser's
     /// buffers, not into `bytes`, and is valid until the next parse.
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(AuditEventError) -> TapeReader {
@@ -98,7 +92,7 @@ public final class AuditEventDecoder {
             }
             throw TapeReader.parseError(status)
         }
-        return TapeReader(tape: document.tape, strings: document.strings, words: document.words, parser: parser)
+        return TapeReader(tape: document.tape, strings: document.strings, parser: parser)
     }
 
     /// True when the text ends inside a string or with objects or arrays

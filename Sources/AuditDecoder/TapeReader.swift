@@ -16,7 +16,6 @@ import Darwin
 struct TapeReader {
     let tape: UnsafePointer<UInt64>
     let strings: UnsafePointer<UInt8>
-    let words: Int
     let parser: OpaquePointer
 
     enum Tag {

@@ -58,13 +58,7 @@ public struct AuditEvent: Sendable, Hashable {
 
     @usableFromInline var storage: Storage
 
-    /// Wraps fields that are already filled in.
-    @inlinable
-    public init(fields: consuming Fields) {
-        storage = Storage(fields)
-    }
-
-    /// A blank event, for decoders to fill in through ``withFields(_:)``.
+    /// A blank event; decoders fill one in through ``build(_:)``.
     @inlinable
     public init() {
         storage = Storage(Fields())
@@ -77,16 +71,6 @@ public struct AuditEvent: Sendable, Hashable {
         let event = AuditEvent()
         try fill(&event.storage.fields)
         return event
-    }
-
-    /// All fields at once, as a value.
-    @inlinable
-    public var fields: Fields {
-        get { storage.fields }
-        _modify {
-            makeUnique()
-            yield &storage.fields
-        }
     }
 
     @inlinable

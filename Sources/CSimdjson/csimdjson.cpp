@@ -196,7 +196,7 @@ csj_parser *csj_parser_create(size_t max_bytes, size_t max_depth, size_t max_val
 void csj_parser_destroy(csj_parser *parser) { delete parser; }
 
 int csj_parse(csj_parser *p, const uint8_t *data, size_t len, csj_document *document) {
-    *document = csj_document{nullptr, nullptr, 0};
+    *document = csj_document{nullptr, nullptr};
     p->words = 0;
     p->error_index = 0;
     if (len > p->parser.max_capacity()) { return CSJ_TOO_LARGE; }
@@ -216,7 +216,7 @@ int csj_parse(csj_parser *p, const uint8_t *data, size_t len, csj_document *docu
         const size_t words = static_cast<size_t>(tape[0] & value_mask) + 1;
         if (words > p->max_values) { return CSJ_TOO_MANY_VALUES; }
         p->words = words;
-        *document = csj_document{tape, p->parser.doc.string_buf.get(), words};
+        *document = csj_document{tape, p->parser.doc.string_buf.get()};
         return CSJ_OK;
     } catch (const std::bad_alloc &) {
         return CSJ_OUT_OF_MEMORY;

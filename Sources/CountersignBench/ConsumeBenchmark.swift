@@ -61,14 +61,8 @@ struct ConsumeBenchmark {
     private func consumeWithWorker(_ cluster: MockCluster, expected: Int) async throws -> Double {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        var kafka: KafkaProperties = ["bootstrap.servers": cluster.bootstrapServers, "group.id": "bench"]
-        // BENCH_KAFKA="key=value,key=value" tries other consumer settings.
-        for pair in (ProcessInfo.processInfo.environment["BENCH_KAFKA"] ?? "").split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { kafka[parts[0]] = parts[1] }
-        }
         let configuration = SourceConfiguration(
-            kafka: kafka,
+            kafka: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "bench"],
             topics: ["bench"],
             deadLetterTopic: "bench.dead-letter",
             batchSize: 5_000

@@ -58,18 +58,14 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard !topics.isEmpty else { throw KafkaError(code: "configuration", reason: "no topic to consume") }
         var merged = properties
         for (key, value) in Self.defaults where merged[key] == nil { merged[key] = value }
-        let configuration = try merged.makeConfiguration()
         let state = ConsumerState()
-        rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(state).toOpaque())
-        rd_kafka_conf_set_rebalance_cb(configuration) { handle, error, partitions, opaque in
-            guard let handle, let partitions, let opaque else { return }
-            Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue()
-                .rebalance(handle, error, partitions)
-        }
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, configuration, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(configuration)
-            throw KafkaError(code: "client", reason: "could not create the consumer")
+        let handle = try merged.makeClient(RD_KAFKA_CONSUMER, role: "consumer") { configuration in
+            rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(state).toOpaque())
+            rd_kafka_conf_set_rebalance_cb(configuration) { handle, error, partitions, opaque in
+                guard let handle, let partitions, let opaque else { return }
+                Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue()
+                    .rebalance(handle, error, partitions)
+            }
         }
         rd_kafka_poll_set_consumer(handle)
         let list = PartitionList.make(topics.map { (TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA), nil) })

@@ -30,19 +30,14 @@ public final class KafkaProducer: @unchecked Sendable {
     /// `properties` must name `bootstrap.servers`; every other librdkafka
     /// producer property passes through.
     public init(properties: KafkaProperties) throws(KafkaError) {
-        let configuration = try properties.makeConfiguration()
         let reports = DeliveryReports()
-        rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(reports).toOpaque())
-        rd_kafka_conf_set_dr_msg_cb(configuration) { _, message, opaque in
-            guard let message, let opaque else { return }
-            Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue().record(message.pointee.err)
+        handle = try properties.makeClient(RD_KAFKA_PRODUCER, role: "producer") { configuration in
+            rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(reports).toOpaque())
+            rd_kafka_conf_set_dr_msg_cb(configuration) { _, message, opaque in
+                guard let message, let opaque else { return }
+                Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue().record(message.pointee.err)
+            }
         }
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, configuration, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(configuration)
-            throw KafkaError(code: "client", reason: "could not create the producer")
-        }
-        self.handle = handle
         self.reports = reports
     }
 

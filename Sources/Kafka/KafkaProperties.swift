@@ -29,9 +29,28 @@ public struct KafkaProperties: Sendable, Hashable, CustomStringConvertible {
             .joined(separator: " ")
     }
 
+    /// A new librdkafka client of `type` with these properties. `prepare`
+    /// sets callbacks and the opaque pointer on the configuration first. The
+    /// caller owns the handle. librdkafka's own message is not passed on: it
+    /// can quote a property's value.
+    func makeClient(
+        _ type: rd_kafka_type_t,
+        role: String,
+        prepare: (OpaquePointer) -> Void = { _ in }
+    ) throws(KafkaError) -> OpaquePointer {
+        let configuration = try makeConfiguration()
+        prepare(configuration)
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(type, configuration, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(configuration)
+            throw KafkaError(code: "client", reason: "could not create the \(role)")
+        }
+        return handle  // owns the configuration now
+    }
+
     /// A new librdkafka configuration object holding these properties; the
     /// caller owns it until it passes it to `rd_kafka_new`.
-    func makeConfiguration() throws(KafkaError) -> OpaquePointer {
+    private func makeConfiguration() throws(KafkaError) -> OpaquePointer {
         guard let configuration = rd_kafka_conf_new() else {
             throw KafkaError(code: "configuration", reason: "out of memory")
         }

@@ -16,12 +16,8 @@ public final class MockCluster: @unchecked Sendable {
 
     public init(brokers: Int = 1) throws(KafkaError) {
         guard brokers > 0 else { throw KafkaError(code: "mock", reason: "a cluster needs at least one broker") }
-        let configuration = try KafkaProperties(["log_level": "3"]).makeConfiguration()
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let host = rd_kafka_new(RD_KAFKA_PRODUCER, configuration, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(configuration)
-            throw KafkaError(code: "mock", reason: "could not create the client that hosts the mock cluster")
-        }
+        let host = try KafkaProperties(["log_level": "3"])
+            .makeClient(RD_KAFKA_PRODUCER, role: "client that hosts the mock cluster")
         guard let cluster = rd_kafka_mock_cluster_new(host, Int32(brokers)) else {
             rd_kafka_destroy(host)
             throw KafkaError(code: "mock", reason: "could not start the mock cluster")

@@ -4,28 +4,12 @@
 /// point only moves over a contiguous run of fully acknowledged messages, so
 /// a crash re-delivers exactly the uncommitted tail, never less.
 ///
-/// A value with no I/O, driven by the pipeline. Bounded: each partition holds
+/// A value with no I/O, driven by the pipeline, generic over the partition
+/// key (the worker uses the Kafka client's own). Bounded: each partition holds
 /// at most `maxInFlight` unacknowledged messages; when full, ``consumed(_:offset:)``
 /// refuses the message and the caller must pause that partition until
 /// acknowledgements free room (policy: block the source, never drop).
-public struct OffsetTracker: Sendable {
-    /// A topic partition.
-    public struct Partition: Hashable, Sendable, Comparable, CustomStringConvertible {
-        public var topic: String
-        public var partition: Int32
-
-        public init(topic: String, partition: Int32) {
-            self.topic = topic
-            self.partition = partition
-        }
-
-        public static func < (lhs: Partition, rhs: Partition) -> Bool {
-            (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
-        }
-
-        public var description: String { "\(topic)[\(partition)]" }
-    }
-
+public struct OffsetTracker<Partition: Hashable & Sendable>: Sendable {
     /// Why a consumed offset was refused.
     public enum Refusal: Error, Sendable, Hashable {
         /// `maxInFlight` messages of the partition await acknowledgement: pause it.

@@ -15,7 +15,7 @@ struct SourceLoop {
     let decoder: AuditEventDecoder
     let statistics: StatisticsBox
     let logger: Logger
-    var tracker: OffsetTracker
+    var tracker: OffsetTracker<TopicPartition>
     private var lastCommit = ContinuousClock.now
     /// Messages that arrived while waiting out a sink failure, kept for the
     /// next cycle (never dropped).
@@ -83,13 +83,8 @@ struct SourceLoop {
         lastCommit = now
         let offsets = tracker.takeCommittable()
         guard !offsets.isEmpty else { return }
-        let kafkaOffsets = Dictionary(
-            uniqueKeysWithValues: offsets.map {
-                (TopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
-            }
-        )
         do {
-            try await consumer.commit(kafkaOffsets)
+            try await consumer.commit(offsets)
             statistics.update { $0.commits += 1 }
         } catch {
             // A rebalance in progress (stale generation, unknown member) makes
@@ -105,9 +100,7 @@ struct SourceLoop {
         for change in consumer.takeRebalances() {
             switch change {
             case .revoked(let partitions):
-                for partition in partitions {
-                    tracker.reset(OffsetTracker.Partition(topic: partition.topic, partition: partition.partition))
-                }
+                for partition in partitions { tracker.reset(partition) }
                 logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
             case .assigned(let partitions):
                 logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
@@ -116,7 +109,7 @@ struct SourceLoop {
     }
 
     private mutating func track(_ message: KafkaConsumer.Message) {
-        let partition = OffsetTracker.Partition(topic: message.topic, partition: message.partition)
+        let partition = TopicPartition(topic: message.topic, partition: message.partition)
         do {
             try tracker.consumed(partition, offset: message.offset)
         } catch {
@@ -155,7 +148,7 @@ struct SourceLoop {
         }
         for letter in letters {
             tracker.acknowledgedByAll(
-                OffsetTracker.Partition(topic: letter.message.topic, partition: letter.message.partition),
+                TopicPartition(topic: letter.message.topic, partition: letter.message.partition),
                 offset: letter.message.offset
             )
             logger.debug("dead-lettered", metadata: ["reason": "\(letter.reason)"])
@@ -189,7 +182,7 @@ struct SourceLoop {
         if !paused.isEmpty { try await consumer.resume(paused) }
         for event in batch.events {
             tracker.acknowledgedByAll(
-                OffsetTracker.Partition(topic: event.topic, partition: event.partition),
+                TopicPartition(topic: event.topic, partition: event.partition),
                 offset: event.offset
             )
         }

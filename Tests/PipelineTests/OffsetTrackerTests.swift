@@ -1,14 +1,22 @@
 import Pipeline
 import Testing
 
+/// The tracker is generic over its partition key; the tests use their own.
+struct TestPartition: Hashable, Sendable {
+    var topic: String
+    var partition: Int32
+}
+
+typealias Tracker = OffsetTracker<TestPartition>
+
 @Suite("Offset tracker")
 struct OffsetTrackerTests {
-    let p0 = OffsetTracker.Partition(topic: "mcp.audit", partition: 0)
-    let p1 = OffsetTracker.Partition(topic: "mcp.audit", partition: 1)
+    let p0 = TestPartition(topic: "mcp.audit", partition: 0)
+    let p1 = TestPartition(topic: "mcp.audit", partition: 1)
 
     @Test("the commit point moves only over messages every sink acknowledged")
     func contiguousPrefix() throws {
-        var tracker = OffsetTracker(requiredSinks: 2, maxInFlight: 100)
+        var tracker = Tracker(requiredSinks: 2, maxInFlight: 100)
         for offset in 10..<15 { try tracker.consumed(p0, offset: Int64(offset)) }
         tracker.acknowledged(p0, offset: 10, sink: 0)
         #expect(tracker.takeCommittable().isEmpty)
@@ -28,7 +36,7 @@ struct OffsetTrackerTests {
 
     @Test("acknowledging twice, or an offset not in flight, changes nothing")
     func idempotent() throws {
-        var tracker = OffsetTracker(requiredSinks: 2, maxInFlight: 10)
+        var tracker = Tracker(requiredSinks: 2, maxInFlight: 10)
         try tracker.consumed(p0, offset: 0)
         tracker.acknowledged(p0, offset: 0, sink: 0)
         tracker.acknowledged(p0, offset: 0, sink: 0)
@@ -41,7 +49,7 @@ struct OffsetTrackerTests {
 
     @Test("partitions advance independently; gaps in offsets are allowed")
     func partitions() throws {
-        var tracker = OffsetTracker(requiredSinks: 1, maxInFlight: 10)
+        var tracker = Tracker(requiredSinks: 1, maxInFlight: 10)
         try tracker.consumed(p0, offset: 5)
         try tracker.consumed(p0, offset: 9)  // compacted topics skip offsets
         try tracker.consumed(p1, offset: 0)
@@ -54,12 +62,12 @@ struct OffsetTrackerTests {
 
     @Test("a full partition refuses more until acknowledgements free room")
     func bounded() throws {
-        var tracker = OffsetTracker(requiredSinks: 1, maxInFlight: 3)
+        var tracker = Tracker(requiredSinks: 1, maxInFlight: 3)
         for offset in 0..<3 { try tracker.consumed(p0, offset: Int64(offset)) }
-        #expect(throws: OffsetTracker.Refusal.full) { try tracker.consumed(p0, offset: 3) }
+        #expect(throws: Tracker.Refusal.full) { try tracker.consumed(p0, offset: 3) }
         try tracker.consumed(p1, offset: 0)  // another partition has its own room
         tracker.acknowledged(p0, offset: 1, sink: 0)
-        #expect(throws: OffsetTracker.Refusal.full) { try tracker.consumed(p0, offset: 3) }
+        #expect(throws: Tracker.Refusal.full) { try tracker.consumed(p0, offset: 3) }
         tracker.acknowledged(p0, offset: 0, sink: 0)
         try tracker.consumed(p0, offset: 3)
         #expect(tracker.inFlight(p0) == 2)
@@ -68,12 +76,12 @@ struct OffsetTrackerTests {
 
     @Test("offsets must increase; a reset partition starts over")
     func ordering() throws {
-        var tracker = OffsetTracker(requiredSinks: 1, maxInFlight: 10)
+        var tracker = Tracker(requiredSinks: 1, maxInFlight: 10)
         try tracker.consumed(p0, offset: 4)
-        #expect(throws: OffsetTracker.Refusal.notIncreasing) { try tracker.consumed(p0, offset: 4) }
+        #expect(throws: Tracker.Refusal.notIncreasing) { try tracker.consumed(p0, offset: 4) }
         tracker.acknowledged(p0, offset: 4, sink: 0)
         #expect(tracker.takeCommittable() == [p0: 5])
-        #expect(throws: OffsetTracker.Refusal.notIncreasing) { try tracker.consumed(p0, offset: 2) }
+        #expect(throws: Tracker.Refusal.notIncreasing) { try tracker.consumed(p0, offset: 2) }
         tracker.reset(p0)
         try tracker.consumed(p0, offset: 2)  // redelivered after a rebalance
         #expect(tracker.inFlight(p0) == 1)
@@ -81,7 +89,7 @@ struct OffsetTrackerTests {
 
     @Test("100,000 messages acknowledged in shuffled order commit exactly once, in full")
     func shuffledAcknowledgements() throws {
-        var tracker = OffsetTracker(requiredSinks: 3, maxInFlight: 100_000)
+        var tracker = Tracker(requiredSinks: 3, maxInFlight: 100_000)
         let count = 100_000
         for offset in 0..<count { try tracker.consumed(p0, offset: Int64(offset)) }
         var acknowledgements = (0..<count).flatMap { offset in (0..<3).map { (Int64(offset), $0) } }

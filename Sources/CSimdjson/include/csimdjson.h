@@ -48,7 +48,6 @@ extern "C" {
 typedef struct csj_document {
     const uint64_t *tape;     /* tape[0] is the root word; the value starts at tape[1] */
     const uint8_t *strings;   /* the buffer string words point into */
-    size_t words;             /* tape length */
 } csj_document;
 
 typedef struct csj_parser csj_parser;
