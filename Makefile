@@ -43,6 +43,7 @@ bench: setup
 	$(SWIFT) build -c release --product CountersignBench
 	$(RELEASE_BIN)/CountersignBench decode --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench consume --events $(BENCH_EVENTS)
+	$(RELEASE_BIN)/CountersignBench stall --events 500000
 
 # libFuzzer over the decoder. SwiftPM cannot link a -sanitize=fuzzer
 # executable, so the library is built instrumented and the entry point is

@@ -38,12 +38,15 @@ let package = Package(
         // Pipeline files, the sink protocol, offset tracking: values, no I/O.
         .target(name: "Pipeline", dependencies: ["AuditEvent", "Yams"]),
         // librdkafka: consumer, producer, mock cluster (the dev broker); the only module that links it.
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        // A serial queue for blocking C calls, shared by every module that owns a C handle.
+        .target(name: "Blocking"),
+
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Blocking"]),
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(
             name: "Worker",
             dependencies: [
-                "AuditDecoder", "AuditEvent", "Kafka", "Pipeline",
+                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Pipeline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

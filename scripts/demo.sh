@@ -24,9 +24,9 @@ cat "$work/broker.log"
 echo
 # The mock broker keeps about 5 MB per partition: 50,000 events (27 MB over
 # 8 partitions) fit, so the worker can start after the generator is done.
-echo "== countersign generate: 50,000 gateway events to mcp.audit, keyed by member, with 6 incidents planted"
+echo "== countersign generate: 50,000 gateway events to mcp.audit, keyed by member, with 7 incidents planted (one of each kind)"
 "$countersign" generate --count 50000 --seed 42 --brokers "$broker" --topic mcp.audit \
-    --incidents 6 --labels "$work/labels.jsonl"
+    --incidents 7 --labels "$work/labels.jsonl"
 echo "ground truth (what detection should find, once it lands):"
 sed 's/^/  /' "$work/labels.jsonl"
 

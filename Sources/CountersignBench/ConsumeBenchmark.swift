@@ -12,7 +12,7 @@ import Worker
 struct ConsumeBenchmark {
     var events: Int
     /// The mock keeps about 5 MB per partition: enough partitions to hold them all.
-    var partitions = 256
+    var partitions = 128
 
     func run() async throws {
         let cluster = try MockCluster()
@@ -22,7 +22,8 @@ struct ConsumeBenchmark {
         let producer = try KafkaProducer(properties: [
             "bootstrap.servers": cluster.bootstrapServers, "linger.ms": "20", "batch.num.messages": "10000",
         ])
-        let traffic = SyntheticTraffic(seed: 42)
+        // Ten thousand members: keys spread over every partition, as in production.
+        let traffic = SyntheticTraffic(seed: 42, tenants: 10, membersPerTenant: 1_000)
         var bytes = 0
         for index in 0..<events {
             let event = traffic.event(at: index)
@@ -34,7 +35,7 @@ struct ConsumeBenchmark {
         print("consume: \(producer.deliveries.delivered) delivered, mean \(bytes / max(events, 1)) bytes")
         // The mock broker drops the oldest messages beyond its retention (about
         // 5 MB per partition): both consumers are timed on what it still holds.
-        let available = try await heldByBroker(cluster)
+        let available = try await heldByBroker(cluster, topic: "bench", partitions: partitions)
         print("consume: the broker holds \(available) of them")
 
         let ours = try await consumeWithWorker(cluster, expected: available)
@@ -42,19 +43,6 @@ struct ConsumeBenchmark {
         print("consume: worker (decode, null sink)  \(format(Double(available) / ours)) events/s  (\(format(ours)) s)")
         print("consume: kcat -C, \(read) messages     \(format(Double(read) / theirs)) events/s  (\(format(theirs)) s)")
         print("consume: ratio worker/kcat = \(format((Double(available) / ours) / (Double(read) / theirs)))")
-    }
-
-    private func heldByBroker(_ cluster: MockCluster) async throws -> Int {
-        let reader = try KafkaConsumer(
-            properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "bench-watermarks"],
-            topics: ["bench"]
-        )
-        var held: Int64 = 0
-        for partition in 0..<partitions {
-            let (low, high) = try await reader.watermarks(TopicPartition(topic: "bench", partition: Int32(partition)))
-            held += high - low
-        }
-        return Int(held)
     }
 
     /// Seconds from the first consumed message to the last (group join excluded).
@@ -115,4 +103,19 @@ struct ConsumeBenchmark {
         process.waitUntilExit()
         return (seconds(ContinuousClock.now - start), count)
     }
+}
+
+/// How many messages the broker still holds in `topic` (it drops the oldest
+/// beyond its retention): what a consumer can be expected to read.
+func heldByBroker(_ cluster: MockCluster, topic: String, partitions: Int) async throws -> Int {
+    let reader = try KafkaConsumer(
+        properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "bench-watermarks"],
+        topics: [topic]
+    )
+    var held: Int64 = 0
+    for partition in 0..<partitions {
+        let (low, high) = try await reader.watermarks(TopicPartition(topic: topic, partition: Int32(partition)))
+        held += high - low
+    }
+    return Int(held)
 }

@@ -62,8 +62,18 @@ public enum PipelineFile {
 
         var sinks: [PipelineSpec.Sink] = []
         for var object in try top.objectList("sinks") {
-            try object.only(["type"])
-            sinks.append(PipelineSpec.Sink(kind: try object.enumeration("type", default: nil)))
+            let kind: PipelineSpec.Sink.Kind = try object.enumeration("type", default: nil)
+            switch kind {
+            case .null:
+                try object.only(["type"])
+                sinks.append(.null)
+            case .summary:
+                try object.only(["type"])
+                sinks.append(.summary)
+            case .jsonl:
+                try object.only(["type", "path"])
+                sinks.append(.jsonl(path: try object.string("path")))
+            }
             try object.finish()
         }
         if sinks.isEmpty { throw top.error(key: "sinks", "needs at least one sink") }

@@ -53,18 +53,27 @@ public struct PipelineSpec: Sendable, Hashable {
         }
     }
 
-    public struct Sink: Sendable, Hashable {
+    /// One sink and its settings.
+    public enum Sink: Sendable, Hashable {
+        /// Acknowledges everything; for benchmarks.
+        case null
+        /// Counts events by tenant, tool and outcome; prints them at shutdown.
+        case summary
+        /// Appends each acknowledged event as one line of JSON to a file,
+        /// flushed to disk before the batch is acknowledged.
+        case jsonl(path: String)
+
+        /// The `type` names of the pipeline file.
         public enum Kind: String, Sendable, Hashable, CaseIterable {
-            /// Acknowledges everything; for benchmarks.
-            case null
-            /// Counts events by tenant, tool and outcome; prints them at shutdown.
-            case summary
+            case null, summary, jsonl
         }
 
-        public var kind: Kind
-
-        public init(kind: Kind) {
-            self.kind = kind
+        public var kind: Kind {
+            switch self {
+            case .null: .null
+            case .summary: .summary
+            case .jsonl: .jsonl
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public struct Incident: Sendable, Hashable {
         case probing
         /// A member calls a tool nobody in its tenant has used before.
         case firstSeen = "first_seen"
+        /// A member works outside their usual hours.
+        case offHours = "off_hours"
     }
 
     public var kind: Kind

@@ -24,8 +24,8 @@ public struct IncidentStream: Sendable, Sequence {
         for number in 0..<Swift.max(incidentCount, 0) where count > 0 {
             let at = Int(Double(number + 1) / Double(incidentCount + 1) * Double(count))
             let kind = kinds[number % kinds.count]
-            let member = traffic.members[Int(random.next() % UInt64(traffic.members.count))]
             let base = traffic.event(at: at)
+            let member = IncidentStream.pickMember(for: kind, at: base.occurredAt, traffic: traffic, random: &random)
             let (incident, events) = IncidentStream.plant(
                 kind,
                 member: member,
@@ -70,6 +70,24 @@ public struct IncidentStream: Sendable, Sequence {
 
     /// The total number of events, planted ones included.
     public var totalCount: Int { count + planted.values.reduce(0) { $0 + $1.count } }
+
+    /// A person off work for an off-hours incident; someone at work for the
+    /// others, so that each incident is only what its label says.
+    private static func pickMember(
+        for kind: Incident.Kind,
+        at time: Timestamp,
+        traffic: SyntheticTraffic,
+        random: inout SplitMix64
+    ) -> SyntheticTraffic.Member {
+        let hour = SyntheticTraffic.hour(of: time)
+        let active = Set(traffic.activeMembers(atHour: hour))
+        let candidates =
+            kind == .offHours
+            ? traffic.members.indices.filter { !active.contains($0) && traffic.members[$0].hourCount < 24 }
+            : Array(active)
+        let pool = candidates.isEmpty ? Array(traffic.members.indices) : candidates.sorted()
+        return traffic.members[pool[Int(random.next() % UInt64(pool.count))]]
+    }
 
     private static func plant(
         _ kind: Incident.Kind,
@@ -151,6 +169,12 @@ public struct IncidentStream: Sendable, Sequence {
             )
             toolName = rare.tool
             events = (0..<3).map { event(after: Int64($0) * 10 * second, tool: rare) }
+        case .offHours:
+            // An ordinary session of the member's usual tools, at an hour they never work.
+            events = (0..<20).map { index in
+                let favourite = traffic.tools[member.favouriteTools[index % member.favouriteTools.count]]
+                return event(after: Int64(index) * 30 * second, tool: favourite)
+            }
         }
         let end = events.map(\.occurredAt).max() ?? base.occurredAt
         return (

@@ -7,8 +7,9 @@ import Darwin
 #endif
 
 /// Deterministic `mcp.audit/1` traffic: a population of members in tenants,
-/// each calling a few favourite tools, with realistic result sizes, errors
-/// and denials. The same seed and index always give the same event.
+/// each calling a few favourite tools in their own working hours and at
+/// their own pace, with realistic result sizes, errors and denials. The same
+/// seed and index always give the same event.
 public struct SyntheticTraffic: Sendable {
     public struct Member: Sendable, Hashable {
         public var id: String
@@ -19,6 +20,17 @@ public struct SyntheticTraffic: Sendable {
         public var sourceIP: String
         /// Indices into the tool catalogue, most used first.
         public var favouriteTools: [Int]
+        /// First working hour (UTC) and how many hours the member works;
+        /// 24 for automation that runs around the clock.
+        public var firstHour: Int
+        public var hourCount: Int
+        /// Relative call rate while working (1 light, 2 steady, 4 heavy).
+        public var pace: Int
+
+        /// Whether the member works during this hour of the day (UTC).
+        public func isActive(atHour hour: Int) -> Bool {
+            ((hour - firstHour) % 24 + 24) % 24 < hourCount
+        }
     }
 
     public let seed: UInt64
@@ -28,6 +40,8 @@ public struct SyntheticTraffic: Sendable {
     public let start: Timestamp
     public let spacingMicroseconds: Int64
     private let cumulativeWeights: [Double]
+    /// Per hour of the day, member indices repeated by pace: who calls then.
+    private let activeByHour: [[Int32]]
 
     private static let agents = ["claude-desktop", "cursor", "copilot-agent", "internal-bot"]
 
@@ -57,27 +71,63 @@ public struct SyntheticTraffic: Sendable {
         var members: [Member] = []
         for t in 0..<tenants {
             let tenant = ["acme", "globex", "initech", "umbrella", "hooli", "stark"][t % 6] + (t >= 6 ? "-\(t)" : "")
+            // Each tenant sits in its own time zone: its working day starts at a different UTC hour.
+            let tenantMorning = [8, 13, 0, 16, 4, 20][t % 6]
             for m in 0..<membersPerTenant {
                 let favourites = (0..<3).map { _ in Int(random.next() % UInt64(tools.count)) }
+                let agent = Self.agents[Int(random.next() % UInt64(Self.agents.count))]
+                // Automation runs around the clock; people work 7 to 10 hours from a personal start time.
+                let automated = agent == "internal-bot"
+                let firstHour = (tenantMorning + Int(random.next() % 4)) % 24
+                let hourCount = automated ? 24 : 7 + Int(random.next() % 4)
                 members.append(
                     Member(
                         id: "member-\(m)@\(tenant).example",
                         tenant: tenant,
-                        agent: Self.agents[Int(random.next() % UInt64(Self.agents.count))],
+                        agent: agent,
                         gateway: gateways[t % gateways.count],
                         sourceIP: "10.\(t).\(m / 200).\(m % 200 + 10)",
-                        favouriteTools: favourites
+                        favouriteTools: favourites,
+                        firstHour: firstHour,
+                        hourCount: hourCount,
+                        pace: [1, 2, 2, 4][Int(random.next() % 4)]
                     )
                 )
             }
         }
         self.members = members
+        activeByHour = (0..<24).map { hour in
+            var active: [Int32] = []
+            for (index, member) in members.enumerated() where member.isActive(atHour: hour) {
+                active += repeatElement(Int32(index), count: member.pace)
+            }
+            // Some hour may have nobody at work: then everyone's automation would be idle
+            // too, which no real deployment shows; fall back to the whole population.
+            return active.isEmpty ? members.indices.map { Int32($0) } : active
+        }
+    }
+
+    /// Event time of steady event `index`.
+    public func time(at index: Int) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(index) * spacingMicroseconds)
+    }
+
+    /// The hour of the day (UTC) of a time.
+    public static func hour(of time: Timestamp) -> Int {
+        Int((time.microsecondsSinceEpoch / 3_600_000_000) % 24 + 24) % 24
+    }
+
+    /// Indices of the members at work during this hour of the day (UTC), each once.
+    public func activeMembers(atHour hour: Int) -> [Int] {
+        members.indices.filter { members[$0].isActive(atHour: hour) }
     }
 
     /// The event at position `index` of the stream.
     public func event(at index: Int) -> AuditEvent {
         var random = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD6E8_FEB8_6659_FD93))
-        let member = members[Int(random.next() % UInt64(members.count))]
+        let occurredAt = time(at: index)
+        let active = activeByHour[Self.hour(of: occurredAt)]
+        let member = members[Int(active[Int(random.next() % UInt64(active.count))])]
         let toolIndex =
             random.next() % 10 < 7
             ? member.favouriteTools[Int(random.next() % UInt64(member.favouriteTools.count))]
@@ -112,9 +162,7 @@ public struct SyntheticTraffic: Sendable {
             eventID: eventID,
             kind: .toolCall,
             phase: gateway.recordsPhase ? .final : nil,
-            occurredAt: Timestamp(
-                microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(index) * spacingMicroseconds
-            ),
+            occurredAt: occurredAt,
             durationMs: duration,
             source: Source(gateway: gateway.name, instanceID: instance, version: gateway.version),
             tenantID: member.tenant,

@@ -46,6 +46,9 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try await loop.step()
         }
+        // A batch fetched ahead is never delivered: its offsets are not
+        // committed, so the next owner of those partitions reads it again.
+        try? await loop.settlePrefetch()
         try await loop.commit(force: true)
         try await consumer.close()
         logger.info("source stopped", metadata: ["statistics": "\(statistics)"])

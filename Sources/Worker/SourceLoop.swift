@@ -20,6 +20,10 @@ struct SourceLoop {
     /// Messages that arrived while waiting out a sink failure, kept for the
     /// next cycle (never dropped).
     private var held: [KafkaConsumer.Message] = []
+    /// The next batch, fetched while the current one is decoded and delivered
+    /// so that copying out of librdkafka overlaps with decoding. At most one
+    /// batch ahead: memory stays bounded by two batches.
+    private var prefetch: Task<[KafkaConsumer.Message], any Error>?
 
     init(
         configuration: SourceConfiguration,
@@ -41,13 +45,27 @@ struct SourceLoop {
     }
 
     mutating func step() async throws {
-        forgetRevokedPartitions()
+        let revoked = forgetRevokedPartitions()
         var messages: [KafkaConsumer.Message]
-        if held.isEmpty {
-            messages = try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: 100)
-        } else {
+        if !held.isEmpty {
             messages = held
             held = []
+        } else if let prefetch {
+            messages = try await prefetch.value
+            self.prefetch = nil
+        } else {
+            messages = try await poll(timeoutMilliseconds: 100)
+        }
+        if revoked {
+            // Fetched before the revocation: the new owner reads them from
+            // the last commit; delivering them here too would only duplicate.
+            let owned = consumer.assignment
+            messages.removeAll { !owned.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+        }
+        if !messages.isEmpty, !Task.isShuttingDownGracefully {
+            let consumer = self.consumer
+            let size = configuration.batchSize
+            prefetch = Task { try await consumer.poll(maxMessages: size, timeoutMilliseconds: 100) }
         }
         if !messages.isEmpty {
             var events: [ConsumedEvent] = []
@@ -76,6 +94,19 @@ struct SourceLoop {
         try await commit(force: false)
     }
 
+    /// Waits for a batch fetched ahead, if any, and keeps it for the next
+    /// cycle; called before pausing, committing at shutdown, or polling
+    /// directly, so that no two polls run at once.
+    mutating func settlePrefetch() async throws {
+        guard let prefetch else { return }
+        self.prefetch = nil
+        held += try await prefetch.value
+    }
+
+    private func poll(timeoutMilliseconds: Int32) async throws -> [KafkaConsumer.Message] {
+        try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
     /// Commits what every sink acknowledged, at most every commit interval unless forced.
     mutating func commit(force: Bool) async throws {
         let now = ContinuousClock.now
@@ -96,16 +127,20 @@ struct SourceLoop {
         }
     }
 
-    private mutating func forgetRevokedPartitions() {
+    /// Resets the tracker for revoked partitions; true when any were revoked.
+    private mutating func forgetRevokedPartitions() -> Bool {
+        var revoked = false
         for change in consumer.takeRebalances() {
             switch change {
             case .revoked(let partitions):
+                revoked = true
                 for partition in partitions { tracker.reset(partition) }
                 logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
             case .assigned(let partitions):
                 logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
             }
         }
+        return revoked
     }
 
     private mutating func track(_ message: KafkaConsumer.Message) {
@@ -194,6 +229,7 @@ struct SourceLoop {
     /// assigned during the wait is paused too; anything it delivered first is
     /// held for the next cycle.
     private mutating func backOff(_ attempt: Int, paused: inout [TopicPartition]) async throws {
+        try await settlePrefetch()
         let range = configuration.retryBackoffMilliseconds
         let wait = min(range.upperBound, range.lowerBound << min(attempt - 1, 16))
         let deadline = ContinuousClock.now + .milliseconds(wait)
@@ -203,7 +239,9 @@ struct SourceLoop {
                 try await consumer.pause(Array(unpaused))
                 paused += unpaused
             }
-            held += try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: 50)
+            held += try await poll(timeoutMilliseconds: 50)
+            let count = held.count
+            statistics.update { $0.peakHeldMessages = Swift.max($0.peakHeldMessages, count) }
         } while ContinuousClock.now < deadline
     }
 }

@@ -14,6 +14,9 @@ public struct SourceStatistics: Sendable, Hashable {
     public var sinkFailures = 0
     /// Messages consumed again after a rebalance or restart (at-least-once tail).
     public var redelivered = 0
+    /// Most messages held back at once while a sink failed (polled while
+    /// pausing, kept for the next attempt): the stall's memory cost.
+    public var peakHeldMessages = 0
 
     public init() {}
 }

@@ -17,8 +17,14 @@ enum EndToEnd {
 
     /// Writes a pipeline file for `topic` and `group` with a null sink; the
     /// broker comes from `TEST_BROKER`. `source` adds lines under `source:`.
-    static func pipeline(topic: String, group: String, source: String = "") throws -> URL {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(group).yaml")
+    static func pipeline(
+        topic: String,
+        group: String,
+        source: String = "",
+        sinks: String = "  - type: null",
+        name: String? = nil
+    ) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name ?? group).yaml")
         try """
         source:
           kafka:
@@ -28,9 +34,28 @@ enum EndToEnd {
           dead_letter_topic: \(topic).dead-letter
         \(source)
         sinks:
-          - type: null
+        \(sinks)
         """.write(to: file, atomically: true, encoding: .utf8)
         return file
+    }
+
+    /// The event_id of one canonical JSON line, if it parses.
+    static func eventID(_ line: Substring) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        return object?["event_id"] as? String
+    }
+
+    /// The events a JSONL sink acknowledged, in order: id and actor. A line
+    /// cut short by SIGKILL was never acknowledged and is skipped.
+    static func acknowledged(in file: URL) throws -> [(id: String, actor: String)] {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let id = object["event_id"] as? String,
+                let actor = (object["actor"] as? [String: Any])?["id"] as? String
+            else { return nil }
+            return (id, actor)
+        }
     }
 
     /// Runs countersign and returns its standard output; standard error is discarded.
@@ -176,23 +201,39 @@ struct RunCommandTests {
             "generate", "--count", "1", "--seed", "1", "--brokers", bootstrap, "--topic", topic,
         ])
         let group = "\(topic)-group"
-        let pipeline = try EndToEnd.pipeline(
-            topic: topic,
-            group: group,
-            source: "  batch_size: 200\n  commit_interval_ms: 200"
-        )
-        defer { try? FileManager.default.removeItem(at: pipeline) }
+        // Each worker appends what it acknowledged to its own file (fsynced before acknowledging).
+        let temporary = FileManager.default.temporaryDirectory
+        let doomedFile = temporary.appendingPathComponent("\(topic)-doomed.jsonl")
+        let survivorFile = temporary.appendingPathComponent("\(topic)-survivor.jsonl")
+        func pipeline(_ name: String, _ file: URL) throws -> URL {
+            try EndToEnd.pipeline(
+                topic: topic,
+                group: group,
+                source: "  batch_size: 200\n  commit_interval_ms: 200",
+                sinks: "  - type: jsonl\n    path: \(file.path)",
+                name: "\(topic)-\(name)"
+            )
+        }
+        let doomedPipeline = try pipeline("doomed", doomedFile)
+        let survivorPipeline = try pipeline("survivor", survivorFile)
+        defer {
+            for file in [doomedFile, survivorFile, doomedPipeline, survivorPipeline] {
+                try? FileManager.default.removeItem(at: file)
+            }
+        }
 
-        let doomed = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: nil)
+        let doomed = try BackgroundRun(pipeline: doomedPipeline, broker: bootstrap, idleSeconds: nil)
         #expect(doomed.waitForAssignment())
         // Idle longer than the 10 s session: the dead member's partitions
         // reach the survivor only once the coordinator gives up on it.
-        let survivor = try BackgroundRun(pipeline: pipeline, broker: bootstrap, idleSeconds: 20)
+        let survivor = try BackgroundRun(pipeline: survivorPipeline, broker: bootstrap, idleSeconds: 20)
         #expect(survivor.waitForAssignment())
+        // 15,000 events (about 8 MB) stay within what the mock broker keeps
+        // (about 5 MB per partition) while the survivor waits out the session.
         let generator = Process()
         generator.executableURL = EndToEnd.binary
         generator.arguments = [
-            "generate", "--count", "40000", "--seed", "8", "--brokers", bootstrap, "--topic", topic, "--rate", "10000",
+            "generate", "--count", "15000", "--seed", "8", "--brokers", bootstrap, "--topic", topic, "--rate", "5000",
         ]
         generator.standardError = FileHandle.nullDevice
         try generator.run()
@@ -227,6 +268,38 @@ struct RunCommandTests {
         )
         #expect(try await commits.committed(Array(ends.keys)) == ends)
         print("failover test: survivor said \(output.split(separator: "\n").first ?? "")")
+
+        // The union of what the two sinks acknowledged is every event produced.
+        let (_, first) = try EndToEnd.countersign(["generate", "--count", "1", "--seed", "1"])
+        let (_, rest) = try EndToEnd.countersign(["generate", "--count", "15000", "--seed", "8"])
+        let produced = Set((first + rest).split(separator: "\n").compactMap(EndToEnd.eventID))
+        #expect(produced.count == 15_001)
+        let fromDoomed = try EndToEnd.acknowledged(in: doomedFile)
+        let fromSurvivor = try EndToEnd.acknowledged(in: survivorFile)
+        let covered = Set(fromDoomed.map(\.id)).union(fromSurvivor.map(\.id))
+        // Counts only: a failing set comparison would print 40,000 ids.
+        #expect(produced.subtracting(covered).count == 0, "events produced but never acknowledged")
+        #expect(covered.subtracting(produced).count == 0, "events acknowledged but never produced")
+        #expect(!fromDoomed.isEmpty, "the first worker was killed before it acknowledged anything")
+        // Duplicates come only from the dead worker's uncommitted tail: the
+        // survivor never repeats itself, and for each member (one key, one
+        // partition) the repeated events are the last the dead worker handled.
+        #expect(Set(fromSurvivor.map(\.id)).count == fromSurvivor.count)
+        let again = Set(fromDoomed.map(\.id)).intersection(fromSurvivor.map(\.id))
+        var tailStarted: Set<String> = []
+        var outsideTail = 0
+        for event in fromDoomed {
+            if again.contains(event.id) {
+                tailStarted.insert(event.actor)
+            } else if tailStarted.contains(event.actor) {
+                outsideTail += 1
+            }
+        }
+        #expect(outsideTail == 0, "\(outsideTail) events were handled twice outside an uncommitted tail")
+        print(
+            "failover test: dead worker acknowledged \(fromDoomed.count), survivor \(fromSurvivor.count), "
+                + "\(again.count) delivered twice (the dead worker's uncommitted tail)"
+        )
     }
 
     /// The mock broker keeps about 5 MB per partition, less than 200,000

@@ -48,7 +48,7 @@ struct PipelineFileTests {
         #expect(spec.source.batchSize == 1_000)
         #expect(spec.buffers == PipelineSpec.Buffers(inFlightPerPartition: 100_000, whenFull: .pause))
         #expect(spec.decoder == PipelineSpec.Decoder(maxMessageBytes: 1 << 20, maxDepth: 64))
-        #expect(spec.sinks == [PipelineSpec.Sink(kind: .null)])
+        #expect(spec.sinks == [.null])
     }
 
     @Test("environment variables are interpolated, with defaults and $$")
@@ -80,7 +80,7 @@ struct PipelineFileTests {
             ),
             (
                 minimal.replacingOccurrences(of: "type: null", with: "type: postgres-ish"), 8, "sinks[0].type",
-                "expected one of: null, summary"
+                "expected one of: null, summary, jsonl"
             ),
             (minimal.replacingOccurrences(of: "    group.id: g\n", with: ""), 2, "source.kafka.group.id", "required"),
             (

@@ -17,7 +17,7 @@ struct IncidentStreamTests {
 
     @Test("one incident of each kind, with ground truth; every event valid and unique")
     func everyKind() throws {
-        let stream = IncidentStream(traffic: traffic, count: 30_000, incidentCount: 6)
+        let stream = IncidentStream(traffic: traffic, count: 30_000, incidentCount: Incident.Kind.allCases.count)
         #expect(stream.incidents.map(\.kind) == Incident.Kind.allCases)
         let all = events(stream)
         #expect(all.count == stream.totalCount)
@@ -34,7 +34,7 @@ struct IncidentStreamTests {
 
     @Test("each kind plants the behaviour it names")
     func behaviour() {
-        let stream = IncidentStream(traffic: traffic, count: 30_000, incidentCount: 6)
+        let stream = IncidentStream(traffic: traffic, count: 30_000, incidentCount: Incident.Kind.allCases.count)
         let all = events(stream)
         let byKind = Dictionary(uniqueKeysWithValues: stream.incidents.map { ($0.kind, $0) })
 
@@ -53,6 +53,38 @@ struct IncidentStreamTests {
         let firstSeen = all.filter { $0.target.tool == "delete_repository" }
         #expect(firstSeen.count == 3)
         #expect(firstSeen.allSatisfy { $0.actor.id == byKind[.firstSeen]!.actor })
+        let offHours = byKind[.offHours]!
+        let member = traffic.members.first { $0.id == offHours.actor }!
+        let late = planted(offHours, in: all)
+        #expect(late.count >= 20)
+        #expect(late.allSatisfy { !member.isActive(atHour: SyntheticTraffic.hour(of: $0.occurredAt)) })
+    }
+
+    @Test("members call only in their working hours; automation around the clock; paces differ")
+    func habits() {
+        // Four days of event time in 40,000 events.
+        let spread = SyntheticTraffic(seed: 8, spacingMicroseconds: 8_640_000)
+        var hours: [String: Set<Int>] = [:]
+        var calls: [String: Int] = [:]
+        for index in 0..<40_000 {
+            let event = spread.event(at: index)
+            hours[event.actor.id, default: []].insert(SyntheticTraffic.hour(of: event.occurredAt))
+            calls[event.actor.id, default: 0] += 1
+        }
+        for member in spread.members {
+            let worked = hours[member.id] ?? []
+            #expect(worked.allSatisfy { member.isActive(atHour: $0) }, "\(member.id) called off its hours")
+            #expect(worked.count <= member.hourCount)
+        }
+        let automated = spread.members.filter { $0.hourCount == 24 }
+        #expect(!automated.isEmpty)
+        #expect(automated.contains { (hours[$0.id]?.count ?? 0) >= 20 })
+        let people = spread.members.filter { $0.hourCount < 24 }
+        func meanCalls(pace: Int) -> Double {
+            let counts: [Int] = people.filter { $0.pace == pace }.map { calls[$0.id] ?? 0 }
+            return Double(counts.reduce(0, +)) / Double(max(counts.count, 1))
+        }
+        #expect(meanCalls(pace: 4) > 2 * meanCalls(pace: 1))
     }
 
     @Test("the same seed gives the same incidents and events")

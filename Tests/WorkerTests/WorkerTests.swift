@@ -170,4 +170,26 @@ struct WorkerTests {
         #expect(service.statistics.sinkFailures == 5)
         #expect(service.statistics.acknowledged == count)
     }
+
+    @Test("while a sink stalls, the worker holds at most two batches however much waits in the topic")
+    func stallIsBounded() async throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("mcp.audit", partitions: 4)
+        try cluster.createTopic("mcp.audit.dead-letter", partitions: 1)
+        let traffic = SyntheticTraffic(seed: 14)
+        let count = 20_000
+        try await produce(cluster, (0..<count).map { (Array("\($0 % 97)".utf8), traffic.message(at: $0)) })
+        let sink = CollectingSink(failFirst: 8)
+        var settings = configuration(cluster, group: "stall-bounded")
+        settings.batchSize = 200
+        let service = KafkaSourceService(configuration: settings, sinks: [sink], logger: Logger(label: "test"))
+        try await run(service) { await sink.eventIDs.count >= count }
+        let statistics = service.statistics
+        #expect(Set(await sink.eventIDs).count == count)
+        #expect(statistics.sinkFailures == 8)
+        // Eight failed attempts back off for seconds while 20,000 messages
+        // wait: paused partitions deliver nothing, so what is held stays
+        // within the batch fetched ahead plus one poll.
+        #expect(statistics.peakHeldMessages <= 2 * settings.batchSize)
+    }
 }

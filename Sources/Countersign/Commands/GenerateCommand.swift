@@ -10,8 +10,11 @@ struct GenerateCommand: AsyncParsableCommand {
         abstract: "Write synthetic mcp.audit/1 gateway traffic as JSONL or to a Kafka topic.",
         discussion: """
             Steady traffic from a population of members in tenants, each tenant behind its own \
-            gateway product, each member with favourite tools, realistic result sizes, tool \
-            errors and denials. Deterministic: the same seed gives the same bytes. To Kafka, \
+            gateway product and in its own time zone, each member with favourite tools, working \
+            hours and pace (automation runs around the clock), realistic result sizes, tool \
+            errors and denials. Event time advances by --spacing-ms per steady event: the \
+            default 10 ms packs a million events into under three hours; 300 ms spreads them \
+            over about three and a half days, enough for hour-of-day habits to show. Deterministic: the same seed gives the same bytes. To Kafka, \
             messages are keyed by actor.id, so one member's events stay in order on one partition.
             """
     )
@@ -21,6 +24,9 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(help: "Seed of the traffic; the same seed gives the same events.")
     var seed: UInt64 = 1
+
+    @Option(help: "Event time between consecutive steady events, in milliseconds.")
+    var spacingMs: Int = 10
 
     @Option(help: "Number of tenants.")
     var tenants: Int = 4
@@ -41,7 +47,10 @@ struct GenerateCommand: AsyncParsableCommand {
     var rate: Int = 0
 
     @Option(
-        help: "Plant this many incidents (spike, exfiltration, breadth, read-then-send, probing, first-seen, in turn)."
+        help: """
+            Plant this many incidents (spike, exfiltration, breadth, read-then-send, probing, first-seen, \
+            off-hours, in turn).
+            """
     )
     var incidents: Int = 0
 
@@ -51,6 +60,7 @@ struct GenerateCommand: AsyncParsableCommand {
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must not be negative") }
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
+        guard spacingMs > 0 else { throw ValidationError("--spacing-ms must be positive") }
         guard incidents >= 0 else { throw ValidationError("--incidents must not be negative") }
         if labels != nil, incidents == 0 { throw ValidationError("--labels needs --incidents") }
         guard tenants > 0, membersPerTenant > 0 else {
@@ -59,7 +69,12 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let traffic = SyntheticTraffic(seed: seed, tenants: tenants, membersPerTenant: membersPerTenant)
+        let traffic = SyntheticTraffic(
+            seed: seed,
+            tenants: tenants,
+            membersPerTenant: membersPerTenant,
+            spacingMicroseconds: Int64(spacingMs) * 1_000
+        )
         let stream = IncidentStream(traffic: traffic, count: count, incidentCount: incidents)
         if let labels {
             var text: [UInt8] = []

@@ -34,14 +34,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "countersign")
         var summaries: [SummarySink] = []
-        let sinks: [any Sink] = spec.sinks.map { sink in
-            switch sink.kind {
+        let sinks: [any Sink] = try spec.sinks.map { sink in
+            switch sink {
             case .null:
                 return NullSink()
             case .summary:
                 let summary = SummarySink()
                 summaries.append(summary)
                 return summary
+            case .jsonl(let path):
+                return try JSONLinesSink(path: path)
             }
         }
         let source = KafkaSourceService(configuration: SourceConfiguration(spec), sinks: sinks, logger: logger)

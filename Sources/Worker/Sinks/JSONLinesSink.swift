@@ -1,0 +1,62 @@
+import AuditEvent
+import Blocking
+import Pipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Appends every acknowledged event to a file, one line of canonical
+/// `mcp.audit/1` JSON each, and fsyncs before acknowledging: what the file
+/// holds is exactly what the sink acknowledged, which is what tests and
+/// offline tools (`detect`) need. The file only grows; rotate it externally.
+public final class JSONLinesSink: Sink, @unchecked Sendable {
+    public let name = "jsonl"
+    public let path: String
+    private let descriptor: Int32
+    private let blocking = BlockingQueue(label: "countersign.sink.jsonl")
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(path: String) throws(Failure) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot open '\(path)' for appending: \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    public func write(_ batch: EventBatch) async throws {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(batch.events.count * 600)
+        for consumed in batch.events {
+            bytes += consumed.event.jsonBytes()
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        let descriptor = self.descriptor
+        let path = self.path
+        let outcome: Failure? = await blocking.run { [bytes] in
+            var written = 0
+            while written < bytes.count {
+                let result = bytes.withUnsafeBytes { buffer in
+                    Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                }
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return Failure(description: "cannot write '\(path)': \(String(cString: strerror(errno)))")
+                }
+                written += result
+            }
+            if fsync(descriptor) != 0 {
+                return Failure(description: "cannot fsync '\(path)': \(String(cString: strerror(errno)))")
+            }
+            return nil
+        }
+        if let outcome { throw outcome }
+    }
+}
