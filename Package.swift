@@ -35,8 +35,11 @@ let package = Package(
         .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
         // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
         .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
+
+        // Detection: windows, baselines, detectors, alerts, snapshots; pure Swift, event time only.
+        .target(name: "Detection", dependencies: ["AuditEvent"]),
         // Pipeline files, the sink protocol, offset tracking: values, no I/O.
-        .target(name: "Pipeline", dependencies: ["AuditEvent", "Yams"]),
+        .target(name: "Pipeline", dependencies: ["AuditEvent", "Detection", "Yams"]),
         // librdkafka: consumer, producer, mock cluster (the dev broker); the only module that links it.
         // A serial queue for blocking C calls, shared by every module that owns a C handle.
         .target(name: "Blocking"),
@@ -56,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "Countersign",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
+                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "CountersignBench",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
+                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "AuditEvent", "TrafficGenerator"]),
         .testTarget(name: "TrafficGeneratorTests", dependencies: ["TrafficGenerator", "AuditDecoder", "AuditEvent"]),
         // Drives the built `countersign` binary against the harness's servers.
         .testTarget(name: "EndToEndTests", dependencies: ["Kafka"]),

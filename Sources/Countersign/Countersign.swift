@@ -13,7 +13,8 @@ struct Countersign: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DevBrokerCommand.self,
+            RunCommand.self, CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DetectCommand.self,
+            DevBrokerCommand.self,
         ]
     )
 }

@@ -1,3 +1,4 @@
+import Detection
 internal import Yams
 
 /// Reads pipeline files (YAML). `${NAME}` and `${NAME:-default}` in a value
@@ -21,7 +22,7 @@ public enum PipelineFile {
         guard let root else { throw PipelineFileError(file: file, line: nil, key: nil, message: "the file is empty") }
         var top = try YAMLObject(root, path: nil, line: nil, context: Context(file: file, environment: environment))
 
-        try top.only(["source", "buffers", "decoder", "sinks"])
+        try top.only(["source", "buffers", "decoder", "detectors", "sinks"])
         var sourceObject = try top.object("source")
         try sourceObject.only(["kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms"])
         var kafkaObject = try sourceObject.object("kafka")
@@ -60,6 +61,9 @@ public enum PipelineFile {
             try object.finish()
         }
 
+        var detection = DetectionSettings()
+        if var object = try top.optionalObject("detectors") { detection = try detectors(&object) }
+
         var sinks: [PipelineSpec.Sink] = []
         for var object in try top.objectList("sinks") {
             let kind: PipelineSpec.Sink.Kind = try object.enumeration("type", default: nil)
@@ -78,7 +82,9 @@ public enum PipelineFile {
         }
         if sinks.isEmpty { throw top.error(key: "sinks", "needs at least one sink") }
         try top.finish()
-        return PipelineSpec(source: source, buffers: buffers, decoder: decoder, sinks: sinks)
+        var spec = PipelineSpec(source: source, buffers: buffers, decoder: decoder, sinks: sinks)
+        spec.detection = detection
+        return spec
     }
 
     /// A YAML syntax error with its position and libyaml's problem, but never

@@ -1,3 +1,5 @@
+import Detection
+
 /// A pipeline file, decoded: what one worker consumes, its bounds, and its sinks.
 ///
 /// Plain values; ``PipelineFile`` reads them from YAML with every error
@@ -81,6 +83,8 @@ public struct PipelineSpec: Sendable, Hashable {
     public var buffers: Buffers
     public var decoder: Decoder
     public var sinks: [Sink]
+    /// The `detectors:` section (defaults when absent).
+    public var detection = DetectionSettings()
 
     public init(source: Source, buffers: Buffers, decoder: Decoder, sinks: [Sink]) {
         self.source = source

@@ -131,6 +131,35 @@ struct YAMLObject {
         return number
     }
 
+    mutating func number(
+        _ key: String,
+        default fallback: Double,
+        in range: ClosedRange<Double>
+    ) throws(PipelineFileError) -> Double {
+        guard let node = value(key) else { return fallback }
+        guard let number = Double(try text(node, key: key)), number.isFinite else {
+            throw error(key: key, "expected a number", line: node.mark?.line)
+        }
+        guard range.contains(number) else {
+            throw error(key: key, "must be between \(range.lowerBound) and \(range.upperBound)", line: node.mark?.line)
+        }
+        return number
+    }
+
+    mutating func boolean(_ key: String, default fallback: Bool) throws(PipelineFileError) -> Bool {
+        guard let node = value(key) else { return fallback }
+        switch try text(node, key: key) {
+        case "true": return true
+        case "false": return false
+        default: throw error(key: key, "expected true or false", line: node.mark?.line)
+        }
+    }
+
+    mutating func optionalStringList(_ key: String) throws(PipelineFileError) -> [String]? {
+        guard pairs.contains(where: { $0.key == key }) else { return nil }
+        return try stringList(key)
+    }
+
     mutating func enumeration<E: RawRepresentable & CaseIterable>(
         _ key: String,
         default fallback: E?

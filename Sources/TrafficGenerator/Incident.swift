@@ -21,25 +21,29 @@ public struct Incident: Sendable, Hashable {
 
     public var kind: Kind
     public var actor: String
+    /// The actor's tenant.
+    public var tenant: String?
     /// The tool involved, when one is.
     public var tool: String?
     public var start: Timestamp
     public var end: Timestamp
 
-    public init(kind: Kind, actor: String, tool: String?, start: Timestamp, end: Timestamp) {
+    public init(kind: Kind, actor: String, tenant: String? = nil, tool: String?, start: Timestamp, end: Timestamp) {
         self.kind = kind
         self.actor = actor
+        self.tenant = tenant
         self.tool = tool
         self.start = start
         self.end = end
     }
 
-    /// One line of the label file: JSON with kind, actor, tool, start and end.
+    /// One line of the label file: JSON with kind, actor, tenant, tool, start and end.
     public var labelLine: [UInt8] {
         var writer = JSONWriter(capacity: 160)
         writer.beginObject()
         writer.field("kind", kind.rawValue)
         writer.field("actor", actor)
+        writer.field("tenant", tenant)
         writer.field("tool", tool)
         writer.field("start", start.rfc3339)
         writer.field("end", end.rfc3339)

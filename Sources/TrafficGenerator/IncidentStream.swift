@@ -71,7 +71,7 @@ public struct IncidentStream: Sendable, Sequence {
     /// The total number of events, planted ones included.
     public var totalCount: Int { count + planted.values.reduce(0) { $0 + $1.count } }
 
-    /// A person off work for an off-hours incident; someone at work for the
+    /// A person off work (and an hour away from work) for an off-hours incident; someone at work for the
     /// others, so that each incident is only what its label says.
     private static func pickMember(
         for kind: Incident.Kind,
@@ -83,7 +83,12 @@ public struct IncidentStream: Sendable, Sequence {
         let active = Set(traffic.activeMembers(atHour: hour))
         let candidates =
             kind == .offHours
-            ? traffic.members.indices.filter { !active.contains($0) && traffic.members[$0].hourCount < 24 }
+            ? traffic.members.indices.filter { index in
+                // At least an hour away from the member's working day on either side.
+                let member = traffic.members[index]
+                return member.hourCount < 24 && !active.contains(index)
+                    && !member.isActive(atHour: (hour + 23) % 24) && !member.isActive(atHour: (hour + 1) % 24)
+            }
             : Array(active)
         let pool = candidates.isEmpty ? Array(traffic.members.indices) : candidates.sorted()
         return traffic.members[pool[Int(random.next() % UInt64(pool.count))]]
@@ -178,7 +183,14 @@ public struct IncidentStream: Sendable, Sequence {
         }
         let end = events.map(\.occurredAt).max() ?? base.occurredAt
         return (
-            Incident(kind: kind, actor: member.id, tool: toolName, start: base.occurredAt, end: end),
+            Incident(
+                kind: kind,
+                actor: member.id,
+                tenant: member.tenant,
+                tool: toolName,
+                start: base.occurredAt,
+                end: end
+            ),
             events
         )
     }

@@ -54,7 +54,10 @@ struct GenerateCommand: AsyncParsableCommand {
     )
     var incidents: Int = 0
 
-    @Option(help: "Write the incidents' ground truth here, one JSON object per line (kind, actor, tool, start, end).")
+    @Option(
+        help:
+            "Write the incidents' ground truth here, one JSON object per line (kind, actor, tenant, tool, start, end)."
+    )
     var labels: String?
 
     func validate() throws {

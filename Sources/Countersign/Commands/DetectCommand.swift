@@ -1,0 +1,141 @@
+import ArgumentParser
+import AuditDecoder
+import AuditEvent
+import Detection
+import Foundation
+import Pipeline
+
+/// `countersign detect`: the detection engine over a JSONL file, offline.
+struct DetectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Run the detectors over a JSONL file of events and write the alerts as JSONL.",
+        discussion: """
+            The same engine as `run`, in event time: the same events in the same order give \
+            byte-identical alerts. Each alert is an mcp.audit/1 event with event_kind \
+            "detection". Lines that are not valid events are counted and listed by line \
+            number and reason (never their content), and skipped. --snapshot-out saves the \
+            engine's state at the end; --snapshot-in starts from one, so a file can be \
+            processed in parts with the same result as in one go.
+            """
+    )
+
+    @Option(help: "Events, one JSON object per line; '-' reads standard input.")
+    var input: String
+
+    @Option(help: "Where to write the alerts (JSONL); '-' writes to standard output.")
+    var output: String = "-"
+
+    @Option(help: "A pipeline file whose `detectors:` section sets the detectors.")
+    var pipeline: String?
+
+    @Option(help: "Start from this engine snapshot.")
+    var snapshotIn: String?
+
+    @Option(help: "Save the engine's state here at the end.")
+    var snapshotOut: String?
+
+    @Flag(help: "Print no progress or summary on standard error.")
+    var quiet = false
+
+    func run() throws {
+        let settings = try pipeline.map(loadDetectionSettings) ?? DetectionSettings()
+        var engine: DetectionEngine
+        if let snapshotIn {
+            guard let data = FileManager.default.contents(atPath: snapshotIn) else {
+                throw ValidationError("cannot read the snapshot '\(snapshotIn)'")
+            }
+            do {
+                engine = try DetectionEngine(snapshot: [UInt8](data), settings: settings)
+            } catch {
+                throw ValidationError("'\(snapshotIn)': \(error)")
+            }
+        } else {
+            engine = DetectionEngine(settings: settings)
+        }
+        let decoder = try AuditEventDecoder()
+        var reader = try LineReader(path: input)
+        let sink = try OutputFile(path: output)
+        var lineNumber = 0
+        var invalid = 0
+        var pending: [UInt8] = []
+        pending.reserveCapacity(1 << 20)
+        let started = Date()
+        while let line = try reader.next() {
+            lineNumber += 1
+            if line.isEmpty { continue }
+            let event: AuditEvent
+            do {
+                event = try decoder.decode(line)
+            } catch {
+                invalid += 1
+                if invalid <= 20, !quiet { standardError("line \(lineNumber): \(error)") }
+                continue
+            }
+            for alert in engine.process(event) {
+                pending += alert.event.jsonBytes()
+                pending.append(UInt8(ascii: "\n"))
+            }
+            if pending.count >= 1 << 20 {
+                sink.write(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+            if !quiet, lineNumber % 1_000_000 == 0 {
+                standardError("detect: \(lineNumber) lines, \(engine.statistics.alerts) alerts")
+            }
+        }
+        sink.write(pending)
+        if let snapshotOut {
+            guard FileManager.default.createFile(atPath: snapshotOut, contents: Data(engine.snapshot())) else {
+                throw ValidationError("cannot write the snapshot '\(snapshotOut)'")
+            }
+        }
+        if !quiet {
+            let s = engine.statistics
+            let seconds = Date().timeIntervalSince(started)
+            let byDetector = s.alertsByDetector.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
+            standardError(
+                "detect: \(s.events) events, \(invalid) invalid lines, \(s.late) late, \(s.alerts) alerts"
+                    + (byDetector.isEmpty ? "" : " (\(byDetector.joined(separator: ", ")))")
+                    + "; \(engine.trackedMembers) members, \(engine.trackedPairs) member x tool pairs tracked"
+                    + String(format: "; %.1f s", seconds)
+            )
+        }
+    }
+}
+
+/// The `detectors:` section of a pipeline file.
+func loadDetectionSettings(_ path: String) throws -> DetectionSettings {
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        throw ValidationError("cannot read the pipeline file '\(path)'")
+    }
+    do {
+        return try PipelineFile.decode(text, file: path, environment: ProcessInfo.processInfo.environment).detection
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+/// Buffered output to a file or standard output.
+struct OutputFile {
+    let handle: FileHandle
+
+    init(path: String) throws {
+        if path == "-" {
+            handle = FileHandle.standardOutput
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let handle = FileHandle(forWritingAtPath: path)
+            else { throw ValidationError("cannot write '\(path)'") }
+            self.handle = handle
+        }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        if !bytes.isEmpty { handle.write(Data(bytes)) }
+    }
+}
+
+func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,97 @@
+/// Interning of keys into the engine's tables, and eviction of idle ones.
+/// Freed slots are reused last freed first, so a restored
+/// snapshot hands out the same slots as an engine that never stopped.
+extension DetectionEngine {
+    mutating func intern(tenant name: String) -> Int32? {
+        if let index = tenantIndex[name] { return index }
+        guard tenants.count < settings.maxTenants else { return nil }
+        let index = Int32(tenants.count)
+        tenantIndex[name] = index
+        tenants.append(CountState(at: .min))
+        tenantNames.append(name)
+        return index
+    }
+
+    mutating func intern(tool name: String, at time: Int64) -> Int32? {
+        if let index = toolIndex[name] { return index }
+        guard tools.count < settings.maxTools else { return nil }
+        let index = Int32(tools.count)
+        toolIndex[name] = index
+        tools.append(
+            ToolState(
+                name: name,
+                calls: CountState(at: time),
+                sensitive: settings.readThenSend.sensitiveTools.contains(name),
+                external: settings.readThenSend.externalTools.contains(name)
+            )
+        )
+        return index
+    }
+
+    mutating func intern(member name: String, tenant: Int32, at time: Int64) -> Int32? {
+        if let index = memberIndex[name] { return index }
+        let state = MemberState(name: name, tenant: tenant, at: time)
+        let index: Int32
+        if !freeMembers.isEmpty {
+            index = freeMembers.removeLast()
+            members[Int(index)] = state
+            let i = Int(index)
+            for h in 0..<24 { hours[i * 24 + h] = 0 }
+            for d in 0..<Detector.allCases.count { quiet[i * Detector.allCases.count + d] = .min }
+            for e in 0..<evidencePerMember { evidence[i * evidencePerMember + e] = "" }
+        } else {
+            guard members.count < settings.maxMembers else { return nil }
+            index = Int32(members.count)
+            members.append(state)
+            hours.append(contentsOf: repeatElement(0, count: 24))
+            quiet.append(contentsOf: repeatElement(.min, count: Detector.allCases.count))
+            evidence.append(contentsOf: repeatElement("", count: evidencePerMember))
+        }
+        memberIndex[name] = index
+        return index
+    }
+
+    mutating func intern(pair member: Int32, _ tool: Int32, at time: Int64) -> Int32? {
+        let key = Int64(member) << 32 | Int64(UInt32(bitPattern: tool))
+        if let index = pairIndex[key] { return index }
+        var state = CountState(at: time)
+        state.member = member
+        state.tool = tool
+        let index: Int32
+        if !freePairs.isEmpty {
+            index = freePairs.removeLast()
+            pairs[Int(index)] = state
+        } else {
+            guard pairs.count < settings.maxPairs else { return nil }
+            index = Int32(pairs.count)
+            pairs.append(state)
+        }
+        pairIndex[key] = index
+        return index
+    }
+
+    /// Once per hour of event time: forgets members and pairs idle longer
+    /// than `evictAfterSeconds`. Scans the tables in slot order, never a
+    /// dictionary's order, so that eviction is deterministic.
+    mutating func sweepIfDue() {
+        let hour = watermark / 3_600_000_000
+        guard hour > lastSweepHour else { return }
+        let first = lastSweepHour == .min
+        lastSweepHour = hour
+        if first { return }
+        let cutoff = watermark - Int64(settings.evictAfterSeconds) * 1_000_000
+        for index in pairs.indices where pairs[index].member >= 0 && pairs[index].lastSeen < cutoff {
+            let key = Int64(pairs[index].member) << 32 | Int64(UInt32(bitPattern: pairs[index].tool))
+            pairIndex[key] = nil
+            pairs[index].member = -1
+            freePairs.append(Int32(index))
+            statistics.evictedPairs += 1
+        }
+        for index in members.indices where !members[index].name.isEmpty && members[index].lastSeen < cutoff {
+            memberIndex[members[index].name] = nil
+            members[index].name = ""
+            freeMembers.append(Int32(index))
+            statistics.evictedMembers += 1
+        }
+    }
+}

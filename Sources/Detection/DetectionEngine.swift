@@ -1,0 +1,175 @@
+import AuditEvent
+
+/// The detection engine: event-time sliding windows and busy-window
+/// baselines per member, member x tool, tool and tenant, and the seven
+/// detectors over them. Pure: no I/O, no clock; the same events in the same
+/// order give the same alerts, byte for byte, whether the engine ran in one
+/// go or was snapshotted and restored in between.
+///
+/// One engine serves one Kafka partition: members are keyed to partitions,
+/// so their state moves with the partition; tool and tenant baselines see
+/// that partition's share of the traffic.
+public struct DetectionEngine: Sendable {
+    public struct Statistics: Sendable, Hashable {
+        public var events = 0
+        /// Older than the watermark: not added to windows.
+        public var late = 0
+        /// Not tracked because a key cap was reached, or not a call.
+        public var untracked = 0
+        public var alerts = 0
+        public var alertsByDetector: [Detector: Int] = [:]
+        public var evictedMembers = 0
+        public var evictedPairs = 0
+        public init() {}
+    }
+
+    public let settings: DetectionSettings
+    public internal(set) var statistics = Statistics()
+    /// Newest event time seen (microseconds), and the watermark behind it.
+    public internal(set) var newest: Int64 = .min
+    public var watermark: Int64 { newest == .min ? .min : newest - lateness }
+
+    let window: Int64
+    let lateness: Int64
+    let evidencePerMember: Int
+    var lastSweepHour: Int64 = .min
+
+    var memberIndex: [String: Int32] = [:]
+    var members: [MemberState] = []
+    var freeMembers: [Int32] = []
+    /// 24 counters per member: calls by hour of day (UTC), saturating.
+    var hours: [UInt16] = []
+    /// One quiet-until bucket per member and detector.
+    var quiet: [Int32] = []
+    /// `evidencePerMember` newest event ids per member, a ring.
+    var evidence: [String] = []
+
+    var pairIndex: [Int64: Int32] = [:]
+    var pairs: [CountState] = []
+    var freePairs: [Int32] = []
+
+    var toolIndex: [String: Int32] = [:]
+    var tools: [ToolState] = []
+    var tenantIndex: [String: Int32] = [:]
+    var tenants: [CountState] = []
+    var tenantNames: [String] = []
+
+    public init(settings: DetectionSettings = DetectionSettings()) {
+        self.settings = settings
+        window = Int64(settings.windowSeconds) * 1_000_000
+        lateness = Int64(settings.allowedLatenessSeconds) * 1_000_000
+        evidencePerMember = Swift.max(1, settings.maxEvidence)
+    }
+
+    /// Keys tracked now.
+    public var trackedMembers: Int { memberIndex.count }
+    public var trackedPairs: Int { pairIndex.count }
+    public var trackedTools: Int { toolIndex.count }
+    public var trackedTenants: Int { tenantIndex.count }
+
+    /// Feeds one event; returns the alerts it raised (usually none).
+    public mutating func process(_ event: AuditEvent) -> [Alert] {
+        statistics.events += 1
+        guard event.kind.isMCPCall else {
+            statistics.untracked += 1
+            return []
+        }
+        let time = event.occurredAt.microsecondsSinceEpoch
+        if time > newest {
+            newest = time
+            sweepIfDue()
+        } else if time < watermark {
+            statistics.late += 1
+            return []
+        }
+        guard let tenant = intern(tenant: event.tenantID ?? ""),
+            let tool = intern(tool: event.target.tool ?? event.target.method ?? event.kind.rawValue, at: time),
+            let member = intern(member: event.actor.id, tenant: tenant, at: time),
+            let pair = intern(pair: member, tool, at: time)
+        else {
+            statistics.untracked += 1
+            return []
+        }
+        var context = Context(
+            event: event,
+            time: time,
+            bucket: Int32(clamping: time / window),
+            fraction: Float(time % window) / Float(window),
+            member: member,
+            tool: tool,
+            tenant: tenant,
+            pair: pair
+        )
+        if time % window < 0 { context.fraction += 1 }
+        record(&context)
+        var alerts: [Alert] = []
+        detect(context, into: &alerts)
+        if !alerts.isEmpty {
+            statistics.alerts += alerts.count
+            for alert in alerts { statistics.alertsByDetector[alert.detector, default: 0] += 1 }
+        }
+        return alerts
+    }
+
+    /// Where one event lands in the engine's tables.
+    struct Context {
+        var event: AuditEvent
+        var time: Int64
+        var bucket: Int32
+        /// How far through its bucket the event is (0..<1).
+        var fraction: Float
+        var member: Int32
+        var tool: Int32
+        var tenant: Int32
+        var pair: Int32
+    }
+
+    /// Adds the event to every window and profile it belongs to.
+    private mutating func record(_ context: inout Context) {
+        let alpha = settings.baselineAlpha
+        let event = context.event
+        let m = Int(context.member)
+        members[m].advance(to: context.bucket, alpha: alpha)
+        // A late-but-allowed event of an earlier bucket counts in the current one.
+        context.bucket = Swift.max(context.bucket, members[m].bucket)
+        members[m].events &+= 1
+        members[m].lastSeen = Swift.max(members[m].lastSeen, context.time)
+        members[m].calls.current += 1
+        members[m].bytes.current += Float(Swift.max(0, event.outcome.resultBytes ?? 0))
+        if event.outcome.status.isFailure || event.policy.decision == .deny {
+            members[m].failures.current += 1
+        }
+        if let resource = event.target.resourceURI { members[m].resources.current.insert(hash: stableHash(resource)) }
+        members[m].tools.current.insert(hash: UInt64(UInt32(bitPattern: context.tool)) &* 0x9E37_79B9_7F4A_7C15)
+        let slot = m * evidencePerMember + Int(members[m].evidenceNext)
+        evidence[slot] = event.eventID
+        members[m].evidenceNext = UInt8((Int(members[m].evidenceNext) + 1) % evidencePerMember)
+
+        pairs[Int(context.pair)].record(bucket: context.bucket, at: context.time, alpha: alpha)
+        tools[Int(context.tool)].calls.record(bucket: context.bucket, at: context.time, alpha: alpha)
+        tenants[Int(context.tenant)].record(bucket: context.bucket, at: context.time, alpha: alpha)
+    }
+
+    /// The member's newest event ids, newest first.
+    func evidence(of member: Int32) -> [String] {
+        let base = Int(member) * evidencePerMember
+        let next = Int(members[Int(member)].evidenceNext)
+        var ids: [String] = []
+        ids.reserveCapacity(evidencePerMember)
+        for step in 1...evidencePerMember {
+            let id = evidence[base + (next - step + evidencePerMember) % evidencePerMember]
+            if !id.isEmpty { ids.append(id) }
+        }
+        return ids
+    }
+}
+
+extension EventKind {
+    /// Calls the detectors judge: tool calls, resource reads, prompts, lists.
+    var isMCPCall: Bool {
+        switch self {
+        case .toolCall, .resourceRead, .promptGet, .list: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Detection
+
+/// The `detectors:` section: engine-wide settings, then one block per
+/// detector. Every key is optional; defaults are DetectionSettings'.
+extension PipelineFile {
+    static func detectors(_ object: inout YAMLObject) throws(PipelineFileError) -> DetectionSettings {
+        var d = DetectionSettings()
+        try object.only([
+            "window_seconds", "baseline_alpha", "warmup_windows", "allowed_lateness_seconds", "cooldown_seconds",
+            "evict_after_hours", "max_members", "max_pairs", "max_tools", "max_tenants", "max_evidence",
+            "spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen", "off_hours",
+        ])
+        d.windowSeconds = try object.integer("window_seconds", default: d.windowSeconds, in: 10...3_600)
+        d.baselineAlpha = Float(try object.number("baseline_alpha", default: Double(d.baselineAlpha), in: 0.0001...0.5))
+        d.warmupWindows = try object.integer("warmup_windows", default: d.warmupWindows, in: 0...10_000)
+        d.allowedLatenessSeconds = try object.integer(
+            "allowed_lateness_seconds",
+            default: d.allowedLatenessSeconds,
+            in: 0...86_400
+        )
+        d.cooldownSeconds = try object.integer("cooldown_seconds", default: d.cooldownSeconds, in: 0...604_800)
+        d.evictAfterSeconds =
+            try object.integer("evict_after_hours", default: d.evictAfterSeconds / 3_600, in: 1...8_760) * 3_600
+        d.maxMembers = try object.integer("max_members", default: d.maxMembers, in: 1...100_000_000)
+        d.maxPairs = try object.integer("max_pairs", default: d.maxPairs, in: 1...100_000_000)
+        d.maxTools = try object.integer("max_tools", default: d.maxTools, in: 1...10_000_000)
+        d.maxTenants = try object.integer("max_tenants", default: d.maxTenants, in: 1...10_000_000)
+        d.maxEvidence = try object.integer("max_evidence", default: d.maxEvidence, in: 1...100)
+
+        if var o = try object.optionalObject("spike") {
+            try o.only([
+                "enabled", "threshold", "min_ratio", "min_count_member", "min_count_member_tool", "min_count_tool",
+                "min_count_tenant",
+            ])
+            d.spike.enabled = try o.boolean("enabled", default: true)
+            d.spike.threshold = try float(&o, "threshold", d.spike.threshold)
+            d.spike.minRatio = try float(&o, "min_ratio", d.spike.minRatio)
+            d.spike.minCountMember = try float(&o, "min_count_member", d.spike.minCountMember)
+            d.spike.minCountPair = try float(&o, "min_count_member_tool", d.spike.minCountPair)
+            d.spike.minCountTool = try float(&o, "min_count_tool", d.spike.minCountTool)
+            d.spike.minCountTenant = try float(&o, "min_count_tenant", d.spike.minCountTenant)
+            try o.finish()
+        }
+        if var o = try object.optionalObject("exfiltration") {
+            try o.only(["enabled", "threshold", "min_bytes"])
+            d.exfiltration.enabled = try o.boolean("enabled", default: true)
+            d.exfiltration.threshold = try float(&o, "threshold", d.exfiltration.threshold)
+            d.exfiltration.minBytes = try float(&o, "min_bytes", d.exfiltration.minBytes)
+            try o.finish()
+        }
+        if var o = try object.optionalObject("breadth") {
+            try o.only(["enabled", "threshold", "min_resources", "min_tools"])
+            d.breadth.enabled = try o.boolean("enabled", default: true)
+            d.breadth.threshold = try float(&o, "threshold", d.breadth.threshold)
+            d.breadth.minResources = try float(&o, "min_resources", d.breadth.minResources)
+            d.breadth.minTools = try float(&o, "min_tools", d.breadth.minTools)
+            try o.finish()
+        }
+        if var o = try object.optionalObject("read_then_send") {
+            try o.only(["enabled", "sensitive_tools", "external_tools", "min_read_bytes", "within_seconds"])
+            d.readThenSend.enabled = try o.boolean("enabled", default: true)
+            if let tools = try o.optionalStringList("sensitive_tools") { d.readThenSend.sensitiveTools = Set(tools) }
+            if let tools = try o.optionalStringList("external_tools") { d.readThenSend.externalTools = Set(tools) }
+            d.readThenSend.minReadBytes = Int64(
+                try o.integer("min_read_bytes", default: Int(d.readThenSend.minReadBytes), in: 0...(1 << 40))
+            )
+            d.readThenSend.withinSeconds = try o.integer(
+                "within_seconds",
+                default: d.readThenSend.withinSeconds,
+                in: 1...86_400
+            )
+            try o.finish()
+        }
+        if var o = try object.optionalObject("probing") {
+            try o.only(["enabled", "threshold", "min_failures", "min_failure_ratio"])
+            d.probing.enabled = try o.boolean("enabled", default: true)
+            d.probing.threshold = try float(&o, "threshold", d.probing.threshold)
+            d.probing.minFailures = try float(&o, "min_failures", d.probing.minFailures)
+            d.probing.minFailureRatio = Float(
+                try o.number("min_failure_ratio", default: Double(d.probing.minFailureRatio), in: 0...1)
+            )
+            try o.finish()
+        }
+        if var o = try object.optionalObject("first_seen") {
+            try o.only(["enabled", "warmup_events", "rare_members"])
+            d.firstSeen.enabled = try o.boolean("enabled", default: true)
+            d.firstSeen.warmupEvents = try o.integer(
+                "warmup_events",
+                default: d.firstSeen.warmupEvents,
+                in: 0...10_000_000
+            )
+            d.firstSeen.rareMembers = try o.integer("rare_members", default: d.firstSeen.rareMembers, in: 1...1_000_000)
+            try o.finish()
+        }
+        if var o = try object.optionalObject("off_hours") {
+            try o.only(["enabled", "warmup_events", "warmup_hours", "neighbour_hours"])
+            d.offHours.enabled = try o.boolean("enabled", default: true)
+            d.offHours.warmupEvents = try o.integer(
+                "warmup_events",
+                default: d.offHours.warmupEvents,
+                in: 0...10_000_000
+            )
+            d.offHours.warmupHours = try o.integer("warmup_hours", default: d.offHours.warmupHours, in: 0...8_760)
+            d.offHours.neighbourHours = try o.integer(
+                "neighbour_hours",
+                default: d.offHours.neighbourHours,
+                in: 0...11
+            )
+            try o.finish()
+        }
+        try object.finish()
+        return d
+    }
+
+    private static func float(
+        _ o: inout YAMLObject,
+        _ key: String,
+        _ fallback: Float
+    ) throws(PipelineFileError)
+        -> Float
+    {
+        Float(try o.number(key, default: Double(fallback), in: 0...1e15))
+    }
+}
