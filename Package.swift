@@ -87,7 +87,10 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "AuditEvent", "TrafficGenerator"]),
+        .testTarget(
+            name: "DetectionTests",
+            dependencies: ["Detection", "AuditEvent", "AuditDecoder", "TrafficGenerator"]
+        ),
         .testTarget(name: "TrafficGeneratorTests", dependencies: ["TrafficGenerator", "AuditDecoder", "AuditEvent"]),
         // Drives the built `countersign` binary against the harness's servers.
         .testTarget(name: "EndToEndTests", dependencies: ["Kafka"]),
