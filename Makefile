@@ -12,7 +12,7 @@ FORMAT_PATHS := Package.swift Sources Tests Fuzz
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: all setup build release test test-only lint format demo bench fuzz clean
+.PHONY: all setup build release test test-only lint format demo bench eval fuzz clean
 
 all: build
 
@@ -44,6 +44,14 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench decode --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench consume --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench stall --events 500000
+	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
+
+# Detection quality: generated scenarios (4 seeds x 300,000 background events,
+# 14 planted incidents each) through `countersign detect`, scored against the
+# ground-truth labels. Results go in EVALUATION.md.
+eval: setup
+	$(SWIFT) build -c release
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign $(RELEASE_BIN)/CountersignBench eval
 
 # libFuzzer over the decoder. SwiftPM cannot link a -sanitize=fuzzer
 # executable, so the library is built instrumented and the entry point is

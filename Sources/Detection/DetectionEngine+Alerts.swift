@@ -94,8 +94,8 @@ extension DetectionEngine {
             tenants[Int(c.tenant)].quietUntil = until
         }
         guard !isQuiet else { return }
-        let member = members[Int(c.member)].name
-        let tool = tools[Int(c.tool)].name
+        let member = memberNames[Int(c.member)]
+        let tool = toolNames[Int(c.tool)]
         let tenant = tenantNames[Int(c.tenant)]
         var alert = Alert(
             detector: detector,

@@ -5,36 +5,39 @@ import AuditEvent
 /// ones (read-then-send, first-seen, off-hours) look at the member's history.
 extension DetectionEngine {
     mutating func detect(_ c: Context, into alerts: inout [Alert]) {
-        let s = settings
+        // Fields are read in place: copying a member (or the settings, which
+        // hold sets) per event would cost more than the detectors themselves.
         let m = Int(c.member)
-        if s.spike.enabled { detectSpikes(c, into: &alerts) }
-        if s.exfiltration.enabled {
-            let member = members[m]
-            let bytes = member.bytes.current + member.bytes.previous * (1 - c.fraction)
-            if bytes >= s.exfiltration.minBytes, member.bytesBaseline.samples >= UInt16(s.warmupWindows) {
-                let z = member.bytesBaseline.score(log1pf(bytes), floor: 0.5, counts: false)
-                if z >= s.exfiltration.threshold {
+        let warm = UInt16(clamping: settings.warmupWindows)
+        if settings.spike.enabled { detectSpikes(c, into: &alerts) }
+        if settings.exfiltration.enabled {
+            let threshold = settings.exfiltration.threshold
+            let bytes = members[m].bytes.current + members[m].bytes.previous * (1 - c.fraction)
+            if bytes >= settings.exfiltration.minBytes, members[m].bytesBaseline.samples >= warm {
+                let baseline = members[m].bytesBaseline
+                let z = baseline.score(log1pf(bytes), floor: 0.5, counts: false)
+                if z >= threshold {
                     raise(
                         .exfiltration,
                         .member,
                         c,
                         observed: bytes,
-                        baseline: member.bytesBaseline,
+                        baseline: baseline,
                         z: z,
-                        threshold: s.exfiltration.threshold,
+                        threshold: threshold,
                         logSpace: true,
                         into: &alerts
                     )
                 }
             }
         }
-        if s.breadth.enabled {
+        if settings.breadth.enabled {
             let member = members[m]
-            if member.resourcesBaseline.samples >= UInt16(s.warmupWindows) || member.resourcesBaseline.samples == 0 {
+            if member.resourcesBaseline.samples >= warm || member.resourcesBaseline.samples == 0 {
                 let distinct = member.resources.current.union(member.resources.previous).estimate
-                if distinct >= s.breadth.minResources {
+                if distinct >= settings.breadth.minResources {
                     let z = member.resourcesBaseline.score(distinct, floor: 2)
-                    if z >= s.breadth.threshold, member.callsBaseline.samples >= UInt16(s.warmupWindows) {
+                    if z >= settings.breadth.threshold, member.callsBaseline.samples >= warm {
                         raise(
                             .breadth,
                             .member,
@@ -42,16 +45,16 @@ extension DetectionEngine {
                             observed: distinct,
                             baseline: member.resourcesBaseline,
                             z: z,
-                            threshold: s.breadth.threshold,
+                            threshold: settings.breadth.threshold,
                             into: &alerts
                         )
                     }
                 }
             }
             let tools = member.tools.current.union(member.tools.previous).estimate
-            if tools >= s.breadth.minTools, member.toolsBaseline.samples >= UInt16(s.warmupWindows) {
+            if tools >= settings.breadth.minTools, member.toolsBaseline.samples >= warm {
                 let z = member.toolsBaseline.score(tools, floor: 2)
-                if z >= s.breadth.threshold {
+                if z >= settings.breadth.threshold {
                     raise(
                         .breadth,
                         .member,
@@ -59,21 +62,21 @@ extension DetectionEngine {
                         observed: tools,
                         baseline: member.toolsBaseline,
                         z: z,
-                        threshold: s.breadth.threshold,
+                        threshold: settings.breadth.threshold,
                         into: &alerts
                     )
                 }
             }
         }
-        if s.probing.enabled {
+        if settings.probing.enabled {
             let member = members[m]
             let failures = member.failures.current + member.failures.previous * (1 - c.fraction)
             let calls = member.calls.current + member.calls.previous * (1 - c.fraction)
-            if failures >= s.probing.minFailures, failures >= s.probing.minFailureRatio * calls,
-                member.callsBaseline.samples >= UInt16(s.warmupWindows)
+            if failures >= settings.probing.minFailures, failures >= settings.probing.minFailureRatio * calls,
+                member.callsBaseline.samples >= warm
             {
                 let z = member.failuresBaseline.score(failures, floor: 1)
-                if z >= s.probing.threshold {
+                if z >= settings.probing.threshold {
                     raise(
                         .probing,
                         .member,
@@ -81,15 +84,15 @@ extension DetectionEngine {
                         observed: failures,
                         baseline: member.failuresBaseline,
                         z: z,
-                        threshold: s.probing.threshold,
+                        threshold: settings.probing.threshold,
                         into: &alerts
                     )
                 }
             }
         }
-        if s.readThenSend.enabled { detectReadThenSend(c, into: &alerts) }
-        if s.firstSeen.enabled { detectFirstSeen(c, into: &alerts) } else { markToolSeen(c) }
-        if s.offHours.enabled { detectOffHours(c, into: &alerts) }
+        if settings.readThenSend.enabled { detectReadThenSend(c, into: &alerts) }
+        if settings.firstSeen.enabled { detectFirstSeen(c, into: &alerts) } else { markToolSeen(c) }
+        if settings.offHours.enabled { detectOffHours(c, into: &alerts) }
         let hour = Int((c.time / 3_600_000_000) % 24 + 24) % 24
         let slot = m * 24 + hour
         if hours[slot] < .max { hours[slot] += 1 }
@@ -162,13 +165,11 @@ extension DetectionEngine {
     }
 
     private mutating func detectReadThenSend(_ c: Context, into alerts: inout [Alert]) {
-        let s = settings.readThenSend
-        let tool = tools[Int(c.tool)]
         let m = Int(c.member)
         let ok = c.event.outcome.status == .success
-        if tool.external, ok, members[m].lastSensitiveRead != .min {
+        if tools[Int(c.tool)].external, ok, members[m].lastSensitiveRead != .min {
             let gap = c.time - members[m].lastSensitiveRead
-            let within = Int64(s.withinSeconds) * 1_000_000
+            let within = Int64(settings.readThenSend.withinSeconds) * 1_000_000
             if gap >= 0, gap <= within {
                 let closeness = 1 - Double(gap) / Double(within)
                 raiseRule(
@@ -182,24 +183,23 @@ extension DetectionEngine {
                 )
             }
         }
-        if tool.sensitive, ok, (c.event.outcome.resultBytes ?? 0) >= s.minReadBytes {
+        if tools[Int(c.tool)].sensitive, ok, (c.event.outcome.resultBytes ?? 0) >= settings.readThenSend.minReadBytes {
             members[m].lastSensitiveRead = c.time
         }
     }
 
     private mutating func detectFirstSeen(_ c: Context, into alerts: inout [Alert]) {
         let s = settings.firstSeen
-        let member = members[Int(c.member)]
-        guard !member.hasSeen(tool: c.tool) else { return }
+        guard !members[Int(c.member)].hasSeen(tool: c.tool) else { return }
         let users = Int(tools[Int(c.tool)].members)
-        if Int(member.events) > s.warmupEvents, users < s.rareMembers {
+        if Int(members[Int(c.member)].events) > s.warmupEvents, users < s.rareMembers {
             raiseRule(
                 .firstSeen,
                 .memberTool,
                 c,
                 observed: Double(users),
                 score: 1 - Double(users) / Double(Swift.max(1, s.rareMembers)) / 2,
-                windowStart: member.firstSeen,
+                windowStart: members[Int(c.member)].firstSeen,
                 into: &alerts
             )
         }
@@ -215,9 +215,8 @@ extension DetectionEngine {
     private mutating func detectOffHours(_ c: Context, into alerts: inout [Alert]) {
         let s = settings.offHours
         let m = Int(c.member)
-        let member = members[m]
-        guard Int(member.events) > s.warmupEvents,
-            c.time - member.firstSeen >= Int64(s.warmupHours) * 3_600_000_000
+        guard Int(members[m].events) > s.warmupEvents,
+            c.time - members[m].firstSeen >= Int64(s.warmupHours) * 3_600_000_000
         else { return }
         let hour = Int((c.time / 3_600_000_000) % 24 + 24) % 24
         for offset in -s.neighbourHours...s.neighbourHours where hours[m * 24 + (hour + offset + 24) % 24] > 0 {

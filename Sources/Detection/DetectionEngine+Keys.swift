@@ -3,23 +3,25 @@
 /// snapshot hands out the same slots as an engine that never stopped.
 extension DetectionEngine {
     mutating func intern(tenant name: String) -> Int32? {
-        if let index = tenantIndex[name] { return index }
+        let key = NameKey(name)
+        if let index = tenantIndex[key] { return index }
         guard tenants.count < settings.maxTenants else { return nil }
         let index = Int32(tenants.count)
-        tenantIndex[name] = index
+        tenantIndex[key] = index
         tenants.append(CountState(at: .min))
         tenantNames.append(name)
         return index
     }
 
     mutating func intern(tool name: String, at time: Int64) -> Int32? {
-        if let index = toolIndex[name] { return index }
+        let key = NameKey(name)
+        if let index = toolIndex[key] { return index }
         guard tools.count < settings.maxTools else { return nil }
         let index = Int32(tools.count)
-        toolIndex[name] = index
+        toolIndex[key] = index
+        toolNames.append(name)
         tools.append(
             ToolState(
-                name: name,
                 calls: CountState(at: time),
                 sensitive: settings.readThenSend.sensitiveTools.contains(name),
                 external: settings.readThenSend.externalTools.contains(name)
@@ -29,12 +31,14 @@ extension DetectionEngine {
     }
 
     mutating func intern(member name: String, tenant: Int32, at time: Int64) -> Int32? {
-        if let index = memberIndex[name] { return index }
-        let state = MemberState(name: name, tenant: tenant, at: time)
+        let key = NameKey(name)
+        if let index = memberIndex[key] { return index }
+        let state = MemberState(tenant: tenant, at: time)
         let index: Int32
         if !freeMembers.isEmpty {
             index = freeMembers.removeLast()
             members[Int(index)] = state
+            memberNames[Int(index)] = name
             let i = Int(index)
             for h in 0..<24 { hours[i * 24 + h] = 0 }
             for d in 0..<Detector.allCases.count { quiet[i * Detector.allCases.count + d] = .min }
@@ -43,11 +47,12 @@ extension DetectionEngine {
             guard members.count < settings.maxMembers else { return nil }
             index = Int32(members.count)
             members.append(state)
+            memberNames.append(name)
             hours.append(contentsOf: repeatElement(0, count: 24))
             quiet.append(contentsOf: repeatElement(.min, count: Detector.allCases.count))
             evidence.append(contentsOf: repeatElement("", count: evidencePerMember))
         }
-        memberIndex[name] = index
+        memberIndex[key] = index
         return index
     }
 
@@ -87,9 +92,10 @@ extension DetectionEngine {
             freePairs.append(Int32(index))
             statistics.evictedPairs += 1
         }
-        for index in members.indices where !members[index].name.isEmpty && members[index].lastSeen < cutoff {
-            memberIndex[members[index].name] = nil
-            members[index].name = ""
+        for index in members.indices where members[index].live && members[index].lastSeen < cutoff {
+            memberIndex[NameKey(memberNames[index])] = nil
+            members[index].live = false
+            memberNames[index] = ""
             freeMembers.append(Int32(index))
             statistics.evictedMembers += 1
         }

@@ -34,8 +34,9 @@ public struct DetectionEngine: Sendable {
     let evidencePerMember: Int
     var lastSweepHour: Int64 = .min
 
-    var memberIndex: [String: Int32] = [:]
+    var memberIndex: [NameKey: Int32] = [:]
     var members: [MemberState] = []
+    var memberNames: [String] = []
     var freeMembers: [Int32] = []
     /// 24 counters per member: calls by hour of day (UTC), saturating.
     var hours: [UInt16] = []
@@ -48,9 +49,10 @@ public struct DetectionEngine: Sendable {
     var pairs: [CountState] = []
     var freePairs: [Int32] = []
 
-    var toolIndex: [String: Int32] = [:]
+    var toolIndex: [NameKey: Int32] = [:]
     var tools: [ToolState] = []
-    var tenantIndex: [String: Int32] = [:]
+    var toolNames: [String] = []
+    var tenantIndex: [NameKey: Int32] = [:]
     var tenants: [CountState] = []
     var tenantNames: [String] = []
 
@@ -172,4 +174,22 @@ extension EventKind {
         default: false
         }
     }
+}
+
+/// A name as a dictionary key, hashed once with ``stableHash(_:seed:)``:
+/// Swift's String hashing costs several hundred instructions per lookup,
+/// three lookups per event. The hasher still mixes the 64-bit value with
+/// the process's seed.
+struct NameKey: Hashable, Sendable {
+    let name: String
+    let hash: UInt64
+
+    init(_ name: String) {
+        self.name = name
+        hash = stableHash(name)
+    }
+
+    static func == (a: NameKey, b: NameKey) -> Bool { a.hash == b.hash && a.name == b.name }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }

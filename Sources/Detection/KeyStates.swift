@@ -1,8 +1,11 @@
-/// What the engine keeps per member: about 260 bytes here, plus 24 hour
+/// What the engine keeps per member: plain values only (the name lives in
+/// the engine's `memberNames`), so that reading one copies no reference.
+/// About 330 bytes here, plus 24 hour
 /// counters, 7 cool-downs and the evidence ring held in the engine's flat
 /// arrays (BENCHMARKS.md has the measured total per key).
 struct MemberState: Sendable {
-    var name: String
+    /// Whether the slot holds a member (false once evicted).
+    var live = true
     var tenant: Int32
     var firstSeen: Int64
     var lastSeen: Int64
@@ -26,8 +29,7 @@ struct MemberState: Sendable {
     var lastSensitiveRead: Int64 = .min
     var evidenceNext: UInt8 = 0
 
-    init(name: String, tenant: Int32, at time: Int64) {
-        self.name = name
+    init(tenant: Int32, at time: Int64) {
         self.tenant = tenant
         firstSeen = time
         lastSeen = time
@@ -99,7 +101,6 @@ struct CountState: Sendable, Hashable {
 
 /// Per tool: its count, how many members have used it, and its classes.
 struct ToolState: Sendable, Hashable {
-    var name: String
     var calls: CountState
     var members: UInt32 = 0
     var sensitive: Bool

@@ -5,7 +5,7 @@
 /// the pipeline file), but the window length must match.
 extension DetectionEngine {
     static let snapshotMagic: [UInt8] = Array("CSDE".utf8)
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     public struct SnapshotError: Error, CustomStringConvertible {
         public var description: String
@@ -28,13 +28,14 @@ extension DetectionEngine {
             w.count(tenant)
         }
         w.u32(UInt32(tools.count))
-        for tool in tools {
-            w.string(tool.name)
+        for (index, tool) in tools.enumerated() {
+            w.string(toolNames[index])
             w.count(tool.calls)
             w.u32(tool.members)
         }
         w.u32(UInt32(members.count))
         for (index, member) in members.enumerated() {
+            w.string(memberNames[index])
             w.member(member)
             for h in 0..<24 { w.u16(hours[index * 24 + h]) }
             for d in 0..<Detector.allCases.count { w.i32(quiet[index * Detector.allCases.count + d]) }
@@ -73,28 +74,30 @@ extension DetectionEngine {
             let name = r.string()
             tenantNames.append(name)
             tenants.append(r.count())
-            tenantIndex[name] = Int32(index)
+            tenantIndex[NameKey(name)] = Int32(index)
         }
         for index in 0..<Int(r.u32()) where !r.failed {
             let name = r.string()
             let calls = r.count()
             var tool = ToolState(
-                name: name,
                 calls: calls,
                 sensitive: settings.readThenSend.sensitiveTools.contains(name),
                 external: settings.readThenSend.externalTools.contains(name)
             )
             tool.members = r.u32()
             tools.append(tool)
-            toolIndex[name] = Int32(index)
+            toolNames.append(name)
+            toolIndex[NameKey(name)] = Int32(index)
         }
         for index in 0..<Int(r.u32()) where !r.failed {
+            let name = r.string()
             let member = r.member()
             members.append(member)
+            memberNames.append(name)
             for _ in 0..<24 { hours.append(r.u16()) }
             for _ in 0..<Detector.allCases.count { quiet.append(r.i32()) }
             for _ in 0..<evidencePerMember { evidence.append(r.string()) }
-            if !member.name.isEmpty { memberIndex[member.name] = Int32(index) }
+            if member.live { memberIndex[NameKey(name)] = Int32(index) }
         }
         for _ in 0..<Int(r.u32()) where !r.failed { freeMembers.append(r.i32()) }
         for index in 0..<Int(r.u32()) where !r.failed {
@@ -150,7 +153,7 @@ struct SnapshotWriter {
     }
 
     mutating func member(_ m: MemberState) {
-        string(m.name)
+        bytes.append(m.live ? 1 : 0)
         i32(m.tenant)
         i64(m.firstSeen)
         i64(m.lastSeen)
@@ -232,7 +235,9 @@ struct SnapshotReader {
     }
 
     mutating func member() -> MemberState {
-        var m = MemberState(name: string(), tenant: i32(), at: 0)
+        let live = take(1).first == 1
+        var m = MemberState(tenant: i32(), at: 0)
+        m.live = live
         m.firstSeen = i64()
         m.lastSeen = i64()
         m.events = u32()
