@@ -14,7 +14,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== countersign dev-broker (librdkafka's mock cluster on loopback)"
-"$countersign" dev-broker --topic mcp.audit:8 --topic mcp.audit.dead-letter:1 \
+"$countersign" dev-broker --topic mcp.audit:32 --topic mcp.audit.dead-letter:1 --topic mcp.alerts:1 \
     --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
 broker_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
@@ -22,12 +22,14 @@ broker=$(cat "$work/bootstrap")
 cat "$work/broker.log"
 
 echo
-# The mock broker keeps about 5 MB per partition: 50,000 events (27 MB over
-# 8 partitions) fit, so the worker can start after the generator is done.
-echo "== countersign generate: 50,000 gateway events to mcp.audit, keyed by member, with 7 incidents planted (one of each kind)"
-"$countersign" generate --count 50000 --seed 42 --brokers "$broker" --topic mcp.audit \
-    --incidents 7 --labels "$work/labels.jsonl"
-echo "ground truth (what detection should find, once it lands):"
+# The mock broker keeps about 5 MB per partition: 100,000 events (55 MB over
+# 32 partitions, unevenly: keys are members) fit, so the worker can start after the generator is done.
+# One event every 2 s of event time spreads them over 56 hours: enough for
+# members' baselines and hours of work to be learnt before the incidents.
+echo "== countersign generate: 100,000 gateway events (56 hours of a 100-member organisation), keyed by member, 7 incidents planted"
+"$countersign" generate --count 100000 --seed 42 --tenants 4 --members-per-tenant 25 --spacing-ms 2000 \
+    --brokers "$broker" --topic mcp.audit --incidents 7 --labels "$work/labels.jsonl"
+echo "ground truth (what detection should find):"
 sed 's/^/  /' "$work/labels.jsonl"
 
 echo
@@ -38,7 +40,13 @@ printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-1","event_kind":"tool_call"
 
 echo
 echo "== countersign run --pipeline Pipelines/demo.yaml (stops once the topic is drained)"
-COUNTERSIGN_KAFKA=$broker "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log"
+COUNTERSIGN_KAFKA=$broker COUNTERSIGN_STATE=$work/state \
+    "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log"
+
+echo
+echo "== the alerts topic, read back with kcat: one mcp.audit/1 detection event per alert"
+kcat -b "$broker" -C -t mcp.alerts -e -q -c 3 | cut -c1-400
+echo "..."
 
 echo
 echo "== the dead-letter topic, read back with kcat: the reason travels in the headers"

@@ -192,7 +192,11 @@ extension DetectionEngine {
         let s = settings.firstSeen
         guard !members[Int(c.member)].hasSeen(tool: c.tool) else { return }
         let users = Int(tools[Int(c.tool)].members)
-        if Int(members[Int(c.member)].events) > s.warmupEvents, users < s.rareMembers {
+        // Rare by both measures: few members have used it, and it is a small
+        // share of all calls (an engine that sees few members, one partition
+        // of a small organisation, would otherwise call every light tool rare).
+        let share = Double(tools[Int(c.tool)].total) / Double(Swift.max(calls, 1))
+        if Int(members[Int(c.member)].events) > s.warmupEvents, users < s.rareMembers, share < s.rareShare {
             raiseRule(
                 .firstSeen,
                 .memberTool,

@@ -33,6 +33,8 @@ public struct DetectionEngine: Sendable {
     let lateness: Int64
     let evidencePerMember: Int
     var lastSweepHour: Int64 = .min
+    /// Calls recorded, for tools' shares.
+    var calls: UInt64 = 0
 
     var memberIndex: [NameKey: Int32] = [:]
     var members: [MemberState] = []
@@ -149,6 +151,8 @@ public struct DetectionEngine: Sendable {
 
         pairs[Int(context.pair)].record(bucket: context.bucket, at: context.time, alpha: alpha)
         tools[Int(context.tool)].calls.record(bucket: context.bucket, at: context.time, alpha: alpha)
+        tools[Int(context.tool)].total &+= 1
+        calls &+= 1
         tenants[Int(context.tenant)].record(bucket: context.bucket, at: context.time, alpha: alpha)
     }
 

@@ -87,8 +87,10 @@ public struct DetectionSettings: Sendable, Hashable {
         public var enabled = true
         /// Calls a member needs before a new tool is news.
         public var warmupEvents: Int = 200
-        /// A tool is rare while fewer members than this have used it.
+        /// A tool is rare while fewer members than this have used it, and
+        /// while its calls are less than this share of all calls.
         public var rareMembers: Int = 3
+        public var rareShare: Double = 0.002
         public init() {}
     }
 

@@ -103,6 +103,8 @@ struct CountState: Sendable, Hashable {
 struct ToolState: Sendable, Hashable {
     var calls: CountState
     var members: UInt32 = 0
+    /// Calls ever seen (for the tool's share of all calls).
+    var total: UInt64 = 0
     var sensitive: Bool
     var external: Bool
 }

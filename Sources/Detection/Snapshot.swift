@@ -5,7 +5,7 @@
 /// the pipeline file), but the window length must match.
 extension DetectionEngine {
     static let snapshotMagic: [UInt8] = Array("CSDE".utf8)
-    static let snapshotVersion: UInt32 = 2
+    static let snapshotVersion: UInt32 = 3
 
     public struct SnapshotError: Error, CustomStringConvertible {
         public var description: String
@@ -18,6 +18,7 @@ extension DetectionEngine {
         w.i64(window)
         w.i64(newest)
         w.i64(lastSweepHour)
+        w.u64(calls)
         let s = statistics
         for value in [s.events, s.late, s.untracked, s.alerts, s.evictedMembers, s.evictedPairs] { w.i64(Int64(value)) }
         for detector in Detector.allCases { w.i64(Int64(s.alertsByDetector[detector] ?? 0)) }
@@ -32,6 +33,7 @@ extension DetectionEngine {
             w.string(toolNames[index])
             w.count(tool.calls)
             w.u32(tool.members)
+            w.u64(tool.total)
         }
         w.u32(UInt32(members.count))
         for (index, member) in members.enumerated() {
@@ -60,6 +62,7 @@ extension DetectionEngine {
         }
         newest = r.i64()
         lastSweepHour = r.i64()
+        calls = r.u64()
         statistics.events = Int(r.i64())
         statistics.late = Int(r.i64())
         statistics.untracked = Int(r.i64())
@@ -85,6 +88,7 @@ extension DetectionEngine {
                 external: settings.readThenSend.externalTools.contains(name)
             )
             tool.members = r.u32()
+            tool.total = r.u64()
             tools.append(tool)
             toolNames.append(name)
             toolIndex[NameKey(name)] = Int32(index)

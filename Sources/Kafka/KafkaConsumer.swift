@@ -52,14 +52,23 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let blocking = BlockingQueue(label: "countersign.kafka.consumer")
 
     /// `properties` must name `bootstrap.servers` and `group.id`.
-    public init(properties: KafkaProperties, topics: [String]) throws(KafkaError) {
+    ///
+    /// `startingOffset`, asked on librdkafka's thread when partitions are
+    /// assigned, may name where to start reading a partition instead of the
+    /// group's committed offset: the detection stage starts where its state
+    /// snapshot was taken, which may be behind the last commit.
+    public init(
+        properties: KafkaProperties,
+        topics: [String],
+        startingOffset: (@Sendable (TopicPartition) -> Int64?)? = nil
+    ) throws(KafkaError) {
         guard properties["group.id"] != nil else {
             throw KafkaError(code: "configuration", reason: "a consumer needs 'group.id'")
         }
         guard !topics.isEmpty else { throw KafkaError(code: "configuration", reason: "no topic to consume") }
         var merged = properties
         for (key, value) in Self.defaults where merged[key] == nil { merged[key] = value }
-        let state = ConsumerState()
+        let state = ConsumerState(startingOffset: startingOffset)
         let handle = try merged.makeClient(RD_KAFKA_CONSUMER, role: "consumer") { configuration in
             rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(state).toOpaque())
             rd_kafka_conf_set_rebalance_cb(configuration) { handle, error, partitions, opaque in
@@ -235,6 +244,11 @@ final class ConsumerState: Sendable {
     }
 
     private let fields = Mutex(Fields())
+    private let startingOffset: (@Sendable (TopicPartition) -> Int64?)?
+
+    init(startingOffset: (@Sendable (TopicPartition) -> Int64?)?) {
+        self.startingOffset = startingOffset
+    }
 
     var assignment: Set<TopicPartition> { fields.withLock { $0.assignment } }
 
@@ -254,6 +268,13 @@ final class ConsumerState: Sendable {
         let partitions = PartitionList.read(list)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            if let startingOffset {
+                for index in 0..<Int(list.pointee.cnt) {
+                    let element = list.pointee.elems[index]
+                    let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    if let offset = startingOffset(partition) { list.pointee.elems[index].offset = offset }
+                }
+            }
             if cooperative {
                 if let failure = rd_kafka_incremental_assign(handle, list) { rd_kafka_error_destroy(failure) }
             } else {

@@ -3,13 +3,25 @@ import Detection
 /// The `detectors:` section: engine-wide settings, then one block per
 /// detector. Every key is optional; defaults are DetectionSettings'.
 extension PipelineFile {
-    static func detectors(_ object: inout YAMLObject) throws(PipelineFileError) -> DetectionSettings {
+    static func detectors(
+        _ object: inout YAMLObject
+    ) throws(PipelineFileError) -> (DetectionSettings, PipelineSpec.DetectionStageSpec) {
         var d = DetectionSettings()
+        var stage = PipelineSpec.DetectionStageSpec()
         try object.only([
+            "enabled", "alerts_topic", "state_directory", "snapshot_interval_seconds",
             "window_seconds", "baseline_alpha", "warmup_windows", "allowed_lateness_seconds", "cooldown_seconds",
             "evict_after_hours", "max_members", "max_pairs", "max_tools", "max_tenants", "max_evidence",
             "spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen", "off_hours",
         ])
+        stage.enabled = try object.boolean("enabled", default: true)
+        stage.alertsTopic = try object.optionalString("alerts_topic")
+        stage.stateDirectory = try object.optionalString("state_directory")
+        stage.snapshotIntervalSeconds = try object.integer(
+            "snapshot_interval_seconds",
+            default: stage.snapshotIntervalSeconds,
+            in: 1...86_400
+        )
         d.windowSeconds = try object.integer("window_seconds", default: d.windowSeconds, in: 10...3_600)
         d.baselineAlpha = Float(try object.number("baseline_alpha", default: Double(d.baselineAlpha), in: 0.0001...0.5))
         d.warmupWindows = try object.integer("warmup_windows", default: d.warmupWindows, in: 0...10_000)
@@ -82,7 +94,7 @@ extension PipelineFile {
             try o.finish()
         }
         if var o = try object.optionalObject("first_seen") {
-            try o.only(["enabled", "warmup_events", "rare_members"])
+            try o.only(["enabled", "warmup_events", "rare_members", "rare_share"])
             d.firstSeen.enabled = try o.boolean("enabled", default: true)
             d.firstSeen.warmupEvents = try o.integer(
                 "warmup_events",
@@ -90,6 +102,7 @@ extension PipelineFile {
                 in: 0...10_000_000
             )
             d.firstSeen.rareMembers = try o.integer("rare_members", default: d.firstSeen.rareMembers, in: 1...1_000_000)
+            d.firstSeen.rareShare = try o.number("rare_share", default: d.firstSeen.rareShare, in: 0...1)
             try o.finish()
         }
         if var o = try object.optionalObject("off_hours") {
@@ -109,7 +122,7 @@ extension PipelineFile {
             try o.finish()
         }
         try object.finish()
-        return d
+        return (d, stage)
     }
 
     private static func float(

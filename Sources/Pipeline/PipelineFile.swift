@@ -62,7 +62,8 @@ public enum PipelineFile {
         }
 
         var detection = DetectionSettings()
-        if var object = try top.optionalObject("detectors") { detection = try detectors(&object) }
+        var stage = PipelineSpec.DetectionStageSpec()
+        if var object = try top.optionalObject("detectors") { (detection, stage) = try detectors(&object) }
 
         var sinks: [PipelineSpec.Sink] = []
         for var object in try top.objectList("sinks") {
@@ -84,6 +85,7 @@ public enum PipelineFile {
         try top.finish()
         var spec = PipelineSpec(source: source, buffers: buffers, decoder: decoder, sinks: sinks)
         spec.detection = detection
+        spec.detectionStage = stage
         return spec
     }
 

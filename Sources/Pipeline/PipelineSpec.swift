@@ -85,6 +85,19 @@ public struct PipelineSpec: Sendable, Hashable {
     public var sinks: [Sink]
     /// The `detectors:` section (defaults when absent).
     public var detection = DetectionSettings()
+    /// How the worker runs detection: on or off, where alerts also go, and
+    /// where per-partition state snapshots are kept.
+    public var detectionStage = DetectionStageSpec()
+
+    public struct DetectionStageSpec: Sendable, Hashable {
+        public var enabled = true
+        /// A Kafka topic that receives every alert as an mcp.audit/1 event, keyed by member.
+        public var alertsTopic: String?
+        /// A directory for per-partition detection snapshots; none keeps state in memory only.
+        public var stateDirectory: String?
+        public var snapshotIntervalSeconds = 30
+        public init() {}
+    }
 
     public init(source: Source, buffers: Buffers, decoder: Decoder, sinks: [Sink]) {
         self.source = source

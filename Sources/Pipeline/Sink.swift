@@ -1,4 +1,5 @@
 import AuditEvent
+import Detection
 
 /// One decoded event and where it came from.
 public struct ConsumedEvent: Sendable {
@@ -15,12 +16,16 @@ public struct ConsumedEvent: Sendable {
     }
 }
 
-/// Events handed to the sinks together, in consumption order per partition.
+/// Events handed to the sinks together, in consumption order per partition,
+/// with the alerts detection raised on them.
 public struct EventBatch: Sendable {
     public var events: [ConsumedEvent]
+    /// Alerts raised by these events (`alert.event` is their mcp.audit/1 form).
+    public var alerts: [Alert]
 
-    public init(events: [ConsumedEvent]) {
+    public init(events: [ConsumedEvent], alerts: [Alert] = []) {
         self.events = events
+        self.alerts = alerts
     }
 }
 

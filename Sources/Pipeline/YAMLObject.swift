@@ -155,6 +155,11 @@ struct YAMLObject {
         }
     }
 
+    mutating func optionalString(_ key: String) throws(PipelineFileError) -> String? {
+        guard pairs.contains(where: { $0.key == key }) else { return nil }
+        return try string(key)
+    }
+
     mutating func optionalStringList(_ key: String) throws(PipelineFileError) -> [String]? {
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try stringList(key)

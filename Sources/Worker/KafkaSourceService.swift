@@ -31,7 +31,18 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     public var statistics: SourceStatistics { statisticsBox.snapshot }
 
     public func run() async throws {
-        let consumer = try KafkaConsumer(properties: configuration.kafka, topics: configuration.topics)
+        var detection: DetectionStage?
+        if let settings = configuration.detection {
+            let store = try configuration.stateDirectory.map { try SnapshotStore(directory: $0) }
+            detection = DetectionStage(settings: settings, store: store)
+        }
+        var startingOffset: (@Sendable (TopicPartition) -> Int64?)?
+        if let stage = detection { startingOffset = { stage.startingOffset($0) } }
+        let consumer = try KafkaConsumer(
+            properties: configuration.kafka,
+            topics: configuration.topics,
+            startingOffset: startingOffset
+        )
         let deadLetters = try KafkaProducer(properties: configuration.producerProperties)
         var loop = SourceLoop(
             configuration: configuration,
@@ -39,6 +50,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             consumer: consumer,
             deadLetters: deadLetters,
             decoder: try AuditEventDecoder(limits: configuration.decoderLimits),
+            detection: detection,
             statistics: statisticsBox,
             logger: logger
         )

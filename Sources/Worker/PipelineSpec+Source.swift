@@ -12,7 +12,11 @@ extension SourceConfiguration {
             batchSize: spec.source.batchSize,
             maxInFlightPerPartition: spec.buffers.inFlightPerPartition,
             commitIntervalMilliseconds: spec.source.commitIntervalMilliseconds,
-            decoderLimits: .init(maxMessageBytes: spec.decoder.maxMessageBytes, maxDepth: spec.decoder.maxDepth)
+            decoderLimits: .init(maxMessageBytes: spec.decoder.maxMessageBytes, maxDepth: spec.decoder.maxDepth),
+            detection: spec.detectionStage.enabled ? spec.detection : nil,
+            alertsTopic: spec.detectionStage.alertsTopic,
+            stateDirectory: spec.detectionStage.stateDirectory,
+            snapshotIntervalSeconds: spec.detectionStage.snapshotIntervalSeconds
         )
     }
 }

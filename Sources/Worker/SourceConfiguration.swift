@@ -1,4 +1,5 @@
 import AuditDecoder
+import Detection
 import Kafka
 
 /// How the worker consumes: the cluster, the topics, and the bounds that keep
@@ -19,6 +20,13 @@ public struct SourceConfiguration: Sendable {
     /// First and longest wait between attempts when a sink fails.
     public var retryBackoffMilliseconds: ClosedRange<Int>
     public var decoderLimits: AuditEventDecoder.Limits
+    /// Detection settings; nil runs no detection.
+    public var detection: DetectionSettings?
+    /// A topic that receives every alert too (produced before the batch is acknowledged).
+    public var alertsTopic: String?
+    /// Where per-partition detection snapshots are kept; nil keeps state in memory only.
+    public var stateDirectory: String?
+    public var snapshotIntervalSeconds: Int
 
     public init(
         kafka: KafkaProperties,
@@ -28,7 +36,11 @@ public struct SourceConfiguration: Sendable {
         maxInFlightPerPartition: Int = 100_000,
         commitIntervalMilliseconds: Int = 500,
         retryBackoffMilliseconds: ClosedRange<Int> = 100...5_000,
-        decoderLimits: AuditEventDecoder.Limits = .init()
+        decoderLimits: AuditEventDecoder.Limits = .init(),
+        detection: DetectionSettings? = nil,
+        alertsTopic: String? = nil,
+        stateDirectory: String? = nil,
+        snapshotIntervalSeconds: Int = 30
     ) {
         self.kafka = kafka
         self.topics = topics
@@ -38,6 +50,10 @@ public struct SourceConfiguration: Sendable {
         self.commitIntervalMilliseconds = commitIntervalMilliseconds
         self.retryBackoffMilliseconds = retryBackoffMilliseconds
         self.decoderLimits = decoderLimits
+        self.detection = detection
+        self.alertsTopic = alertsTopic
+        self.stateDirectory = stateDirectory
+        self.snapshotIntervalSeconds = snapshotIntervalSeconds
     }
 
     /// The connection and security subset of `kafka`, for the dead-letter producer.

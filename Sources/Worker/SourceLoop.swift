@@ -13,10 +13,12 @@ struct SourceLoop {
     let consumer: KafkaConsumer
     let deadLetters: KafkaProducer
     let decoder: AuditEventDecoder
+    let detection: DetectionStage?
     let statistics: StatisticsBox
     let logger: Logger
     var tracker: OffsetTracker<TopicPartition>
     private var lastCommit = ContinuousClock.now
+    private var lastSnapshot = ContinuousClock.now
     /// Messages that arrived while waiting out a sink failure, kept for the
     /// next cycle (never dropped).
     private var held: [KafkaConsumer.Message] = []
@@ -31,6 +33,7 @@ struct SourceLoop {
         consumer: KafkaConsumer,
         deadLetters: KafkaProducer,
         decoder: AuditEventDecoder,
+        detection: DetectionStage?,
         statistics: StatisticsBox,
         logger: Logger
     ) {
@@ -39,6 +42,7 @@ struct SourceLoop {
         self.consumer = consumer
         self.deadLetters = deadLetters
         self.decoder = decoder
+        self.detection = detection
         self.statistics = statistics
         self.logger = logger
         tracker = OffsetTracker(requiredSinks: 1, maxInFlight: configuration.maxInFlightPerPartition)
@@ -89,7 +93,27 @@ struct SourceLoop {
             }
             statistics.update { $0.consumed += messages.count }
             if !dead.isEmpty { try await sendToDeadLetterTopic(dead) }
-            if !events.isEmpty { try await deliver(EventBatch(events: events)) }
+            if !events.isEmpty {
+                let alerts = detection?.process(events) ?? []
+                if !alerts.isEmpty, let topic = configuration.alertsTopic {
+                    try await produce(
+                        alerts.map {
+                            (key: Array(($0.member ?? $0.key).utf8), value: $0.event.jsonBytes(), headers: [])
+                        },
+                        to: topic,
+                        what: "alerts"
+                    )
+                }
+                try await deliver(EventBatch(events: events, alerts: alerts))
+                if !alerts.isEmpty, let detection {
+                    let totals = detection.statistics
+                    statistics.update {
+                        $0.alerts += alerts.count
+                        for alert in alerts { $0.alertsByDetector[alert.detector.rawValue, default: 0] += 1 }
+                        $0.lateEvents = totals.late
+                    }
+                }
+            }
         }
         try await commit(force: false)
     }
@@ -112,6 +136,15 @@ struct SourceLoop {
         let now = ContinuousClock.now
         guard force || now - lastCommit >= .milliseconds(configuration.commitIntervalMilliseconds) else { return }
         lastCommit = now
+        if let detection, force || now - lastSnapshot >= .seconds(configuration.snapshotIntervalSeconds) {
+            lastSnapshot = now
+            do {
+                try detection.save()
+            } catch {
+                // Not fatal: the last good snapshot stays, and a restart re-reads from its offset.
+                logger.warning("detection snapshot not saved", metadata: ["error": "\(error)"])
+            }
+        }
         let offsets = tracker.takeCommittable()
         guard !offsets.isEmpty else { return }
         do {
@@ -134,7 +167,10 @@ struct SourceLoop {
             switch change {
             case .revoked(let partitions):
                 revoked = true
-                for partition in partitions { tracker.reset(partition) }
+                for partition in partitions {
+                    tracker.reset(partition)
+                    detection?.forget(partition)
+                }
                 logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
             case .assigned(let partitions):
                 logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
@@ -159,28 +195,11 @@ struct SourceLoop {
     /// Produces each message unchanged to the dead-letter topic and waits
     /// until all are delivered; only then do they count as handled.
     private mutating func sendToDeadLetterTopic(_ letters: [DeadLetter]) async throws {
-        var attempt = 0
-        while true {
-            let before = deadLetters.deliveries.failed
-            for letter in letters {
-                try await deadLetters.send(
-                    topic: configuration.deadLetterTopic,
-                    key: letter.message.key,
-                    value: letter.message.value,
-                    headers: letter.headers
-                )
-            }
-            try await deadLetters.flush()
-            if deadLetters.deliveries.failed == before { break }
-            attempt += 1
-            logger.warning(
-                "dead-letter delivery failed; retrying",
-                metadata: ["error": "\(deadLetters.deliveries.lastError ?? "?")", "attempt": "\(attempt)"]
-            )
-            var paused: [TopicPartition] = []
-            try await backOff(attempt, paused: &paused)
-            if !paused.isEmpty { try await consumer.resume(paused) }
-        }
+        try await produce(
+            letters.map { (key: $0.message.key, value: $0.message.value, headers: $0.headers) },
+            to: configuration.deadLetterTopic,
+            what: "dead-letter"
+        )
         for letter in letters {
             tracker.acknowledgedByAll(
                 TopicPartition(topic: letter.message.topic, partition: letter.message.partition),
@@ -189,6 +208,37 @@ struct SourceLoop {
             logger.debug("dead-lettered", metadata: ["reason": "\(letter.reason)"])
         }
         statistics.update { $0.deadLettered += letters.count }
+    }
+
+    /// Produces messages and waits until every one is delivered, retrying
+    /// the whole set with back-off (and consumption paused) while any fails.
+    private mutating func produce(
+        _ messages: [(key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])])],
+        to topic: String,
+        what: String
+    ) async throws {
+        var attempt = 0
+        while true {
+            let before = deadLetters.deliveries.failed
+            for message in messages {
+                try await deadLetters.send(
+                    topic: topic,
+                    key: message.key,
+                    value: message.value,
+                    headers: message.headers
+                )
+            }
+            try await deadLetters.flush()
+            if deadLetters.deliveries.failed == before { return }
+            attempt += 1
+            logger.warning(
+                "\(what) delivery failed; retrying",
+                metadata: ["error": "\(deadLetters.deliveries.lastError ?? "?")", "attempt": "\(attempt)"]
+            )
+            var paused: [TopicPartition] = []
+            try await backOff(attempt, paused: &paused)
+            if !paused.isEmpty { try await consumer.resume(paused) }
+        }
     }
 
     /// Hands a batch to every sink; while any fails, pauses consumption and

@@ -17,6 +17,11 @@ public struct SourceStatistics: Sendable, Hashable {
     /// Most messages held back at once while a sink failed (polled while
     /// pausing, kept for the next attempt): the stall's memory cost.
     public var peakHeldMessages = 0
+    /// Alerts raised by detection and handed to the sinks.
+    public var alerts = 0
+    public var alertsByDetector: [String: Int] = [:]
+    /// Events older than a partition engine's watermark (stored, not judged).
+    public var lateEvents = 0
 
     public init() {}
 }

@@ -65,6 +65,10 @@ struct RunCommand: AsyncParsableCommand {
             "run: \(statistics.consumed) consumed, \(statistics.acknowledged) acknowledged by every sink, "
                 + "\(statistics.deadLettered) dead-lettered, \(statistics.commits) commit\(statistics.commits == 1 ? "" : "s")"
         )
+        if statistics.alerts > 0 {
+            let detectors = statistics.alertsByDetector.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            print("run: \(statistics.alerts) alerts (\(detectors.joined(separator: ", ")))")
+        }
         for summary in summaries { print(await summary.report()) }
     }
 }

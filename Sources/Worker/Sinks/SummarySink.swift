@@ -11,6 +11,9 @@ public actor SummarySink: Sink {
     private var byTenant: [String: Int] = [:]
     private var byTool: [String: Int] = [:]
     private var byStatus: [String: Int] = [:]
+    private var alertsByDetector: [String: Int] = [:]
+    /// The first alerts, one line each, for the report (bounded).
+    private var alertLines: [String] = []
 
     public init(maxKeys: Int = 1_000) {
         self.maxKeys = maxKeys
@@ -23,6 +26,15 @@ public actor SummarySink: Sink {
             Self.count(event.tenantID ?? "(none)", in: &byTenant, cap: maxKeys)
             Self.count(event.target.tool ?? "(\(event.kind.rawValue))", in: &byTool, cap: maxKeys)
             byStatus[event.outcome.status.rawValue, default: 0] += 1
+        }
+        for alert in batch.alerts {
+            alertsByDetector[alert.detector.rawValue, default: 0] += 1
+            if alertLines.count < 20 {
+                alertLines.append(
+                    "    \(alert.at.rfc3339)  \(alert.detector.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))"
+                        + " severity \(alert.severity)  \(alert.scope.rawValue) \(alert.key)"
+                )
+            }
         }
     }
 
@@ -41,11 +53,18 @@ public actor SummarySink: Sink {
             let shown = entries.prefix(top).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return "  \(title): \(shown)\(entries.count > top ? ", ... (\(entries.count) in all)" : "")"
         }
-        return [
+        var lines = [
             "summary: \(total) events",
             line("by tenant", byTenant),
             line("by tool", byTool),
             line("by outcome", byStatus),
-        ].joined(separator: "\n")
+        ]
+        let alerts = alertsByDetector.values.reduce(0, +)
+        if alerts > 0 {
+            lines.append(line("alerts (\(alerts)) by detector", alertsByDetector))
+            lines += alertLines
+            if alerts > alertLines.count { lines.append("    ... \(alerts - alertLines.count) more") }
+        }
+        return lines.joined(separator: "\n")
     }
 }

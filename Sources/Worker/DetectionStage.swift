@@ -1,0 +1,100 @@
+import AuditEvent
+import Detection
+import Kafka
+import Pipeline
+
+/// Runs the detection engine inside the worker: one engine per partition
+/// (members are keyed to partitions, so a member's state lives with its
+/// partition and moves with it), each fed its partition's events in offset
+/// order, exactly once.
+///
+/// Exactly once, under at-least-once delivery: an engine remembers the last
+/// offset it processed, and a re-delivered event at or below it (a rewind
+/// after a rebalance) is not fed again. With a state directory, each engine
+/// is saved with the next offset it expects, and a worker that is assigned
+/// the partition later starts reading there: events between that offset
+/// and the group's commit are re-delivered to the sinks (which de-duplicate
+/// on event_id) and re-fed to the restored engine, which then continues
+/// with exactly the alerts an uninterrupted engine would give.
+final class DetectionStage: @unchecked Sendable {
+    let settings: DetectionSettings
+    let store: SnapshotStore?
+    private var engines: [TopicPartition: PartitionEngine] = [:]
+
+    struct PartitionEngine {
+        var engine: DetectionEngine
+        /// The last offset fed to the engine, or -1.
+        var lastOffset: Int64
+    }
+
+    init(settings: DetectionSettings, store: SnapshotStore?) {
+        self.settings = settings
+        self.store = store
+    }
+
+    /// Feeds each event not seen before to its partition's engine; returns the alerts, in event order.
+    func process(_ events: [ConsumedEvent]) -> [Alert] {
+        var alerts: [Alert] = []
+        var index = 0
+        while index < events.count {
+            // Events of one partition come in runs: one dictionary lookup per run.
+            let partition = TopicPartition(topic: events[index].topic, partition: events[index].partition)
+            var state = engines.removeValue(forKey: partition) ?? restore(partition)
+            while index < events.count, events[index].partition == partition.partition,
+                events[index].topic == partition.topic
+            {
+                if events[index].offset > state.lastOffset {
+                    alerts += state.engine.process(events[index].event)
+                    state.lastOffset = events[index].offset
+                }
+                index += 1
+            }
+            engines[partition] = state
+        }
+        return alerts
+    }
+
+    /// Where a partition's reading should start: the next offset of its saved
+    /// engine, if there is one. Called on librdkafka's thread at assignment.
+    func startingOffset(_ partition: TopicPartition) -> Int64? {
+        store?.load(partition)?.nextOffset
+    }
+
+    /// Saves every engine with the next offset it expects.
+    func save() throws {
+        guard let store else { return }
+        for (partition, state) in engines.sorted(by: { $0.key < $1.key }) where state.lastOffset >= 0 {
+            try store.save(partition, nextOffset: state.lastOffset + 1, snapshot: state.engine.snapshot())
+        }
+    }
+
+    /// Forgets the engine of a partition this worker no longer owns.
+    func forget(_ partition: TopicPartition) {
+        engines[partition] = nil
+    }
+
+    /// Totals over every engine, for the run summary and metrics.
+    var statistics: DetectionEngine.Statistics {
+        var total = DetectionEngine.Statistics()
+        for state in engines.values {
+            let s = state.engine.statistics
+            total.events += s.events
+            total.late += s.late
+            total.untracked += s.untracked
+            total.alerts += s.alerts
+            total.evictedMembers += s.evictedMembers
+            total.evictedPairs += s.evictedPairs
+            for (detector, count) in s.alertsByDetector { total.alertsByDetector[detector, default: 0] += count }
+        }
+        return total
+    }
+
+    private func restore(_ partition: TopicPartition) -> PartitionEngine {
+        if let saved = store?.load(partition),
+            let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings)
+        {
+            return PartitionEngine(engine: engine, lastOffset: saved.nextOffset - 1)
+        }
+        return PartitionEngine(engine: DetectionEngine(settings: settings), lastOffset: -1)
+    }
+}
