@@ -45,6 +45,16 @@ let package = Package(
         .target(name: "Blocking"),
 
         .target(name: "Kafka", dependencies: ["CRdKafka", "Blocking"]),
+        // The PostgreSQL hot tier: events and alerts, day partitions, COPY, retention.
+        .target(
+            name: "PostgresSink",
+            dependencies: [
+                "AuditEvent", "Blocking", "CLibPQ", "Detection", "Pipeline",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(
             name: "Worker",
@@ -59,7 +69,8 @@ let package = Package(
         .executableTarget(
             name: "Countersign",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
+                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
+                "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,7 +82,8 @@ let package = Package(
         .executableTarget(
             name: "CountersignBench",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "Worker",
+                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
+                "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -87,6 +99,13 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(
+            name: "PostgresSinkTests",
+            dependencies: [
+                "PostgresSink", "Pipeline", "AuditEvent", "AuditDecoder", "TrafficGenerator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "DetectionTests",
             dependencies: ["Detection", "AuditEvent", "AuditDecoder", "TrafficGenerator"]

@@ -23,9 +23,10 @@ struct StallBenchmark {
         private let accepted = Counter()
         init(until: ContinuousClock.Instant) { self.until = until }
         struct Stalled: Error {}
-        func write(_ batch: EventBatch) async throws {
+        func write(_ batch: EventBatch) async throws -> SinkOutcome {
             guard ContinuousClock.now >= until else { throw Stalled() }
             accepted.add(batch.events.count)
+            return .accepted
         }
         var count: Int { accepted.value }
     }

@@ -78,6 +78,20 @@ public enum PipelineFile {
             case .jsonl:
                 try object.only(["type", "path"])
                 sinks.append(.jsonl(path: try object.string("path")))
+            case .postgres:
+                try object.only([
+                    "type", "conninfo", "retention_days", "partitions_ahead_days", "maintenance_interval_seconds",
+                ])
+                var postgres = PipelineSpec.Sink.Postgres()
+                postgres.conninfo = try object.optionalString("conninfo") ?? ""
+                postgres.retentionDays = try object.integer("retention_days", default: 90, in: 1...36_500)
+                postgres.partitionsAheadDays = try object.integer("partitions_ahead_days", default: 7, in: 0...366)
+                postgres.maintenanceIntervalSeconds = try object.integer(
+                    "maintenance_interval_seconds",
+                    default: 3_600,
+                    in: 10...86_400
+                )
+                sinks.append(.postgres(postgres))
             }
             try object.finish()
         }

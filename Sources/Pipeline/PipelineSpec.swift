@@ -64,10 +64,12 @@ public struct PipelineSpec: Sendable, Hashable {
         /// Appends each acknowledged event as one line of JSON to a file,
         /// flushed to disk before the batch is acknowledged.
         case jsonl(path: String)
+        /// The PostgreSQL hot tier.
+        case postgres(Postgres)
 
         /// The `type` names of the pipeline file.
         public enum Kind: String, Sendable, Hashable, CaseIterable {
-            case null, summary, jsonl
+            case null, summary, jsonl, postgres
         }
 
         public var kind: Kind {
@@ -75,7 +77,17 @@ public struct PipelineSpec: Sendable, Hashable {
             case .null: .null
             case .summary: .summary
             case .jsonl: .jsonl
+            case .postgres: .postgres
             }
+        }
+
+        public struct Postgres: Sendable, Hashable {
+            /// libpq connection string (PG* variables fill what it leaves out).
+            public var conninfo = ""
+            public var retentionDays = 90
+            public var partitionsAheadDays = 7
+            public var maintenanceIntervalSeconds = 3_600
+            public init() {}
         }
     }
 

@@ -29,6 +29,32 @@ public struct EventBatch: Sendable {
     }
 }
 
+/// An event a sink refused for good (the database rejected its row): the
+/// worker sends it to the dead-letter topic with the reason, and the rest
+/// of the batch counts as acknowledged.
+public struct SinkRejection: Sendable {
+    public var event: ConsumedEvent
+    /// Why, without the event's content.
+    public var reason: String
+
+    public init(event: ConsumedEvent, reason: String) {
+        self.event = event
+        self.reason = reason
+    }
+}
+
+/// What a sink says of a batch it acknowledged.
+public struct SinkOutcome: Sendable {
+    public var rejected: [SinkRejection]
+
+    public init(rejected: [SinkRejection] = []) {
+        self.rejected = rejected
+    }
+
+    /// Everything went in.
+    public static let accepted = SinkOutcome()
+}
+
 /// An output of the pipeline: PostgreSQL, the SIEM, the ledger, metrics.
 ///
 /// `write` returns only when the batch is safe by the sink's own standard
@@ -41,5 +67,6 @@ public protocol Sink: Sendable {
     /// A short name for logs and metrics.
     var name: String { get }
 
-    func write(_ batch: EventBatch) async throws
+    /// Returns when the batch is safe; rows refused for good come back as rejections.
+    func write(_ batch: EventBatch) async throws -> SinkOutcome
 }

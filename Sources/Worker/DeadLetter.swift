@@ -23,14 +23,34 @@ public struct DeadLetter: Sendable, Hashable {
     }
 
     public var headers: [(name: String, value: [UInt8])] {
+        Self.headers(
+            code: reason.code.name,
+            field: reason.field,
+            reason: reason.reason,
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset
+        )
+    }
+
+    /// The headers of any dead letter: decoding failures, and rows a sink
+    /// refused (code `sink_rejected`, field naming the sink).
+    public static func headers(
+        code: String,
+        field: String?,
+        reason: String,
+        topic: String,
+        partition: Int32,
+        offset: Int64
+    ) -> [(name: String, value: [UInt8])] {
         var headers: [(name: String, value: [UInt8])] = [
-            (Header.code, Array(reason.code.name.utf8)),
-            (Header.reason, Array(reason.reason.utf8)),
-            (Header.topic, Array(message.topic.utf8)),
-            (Header.partition, Array(String(message.partition).utf8)),
-            (Header.offset, Array(String(message.offset).utf8)),
+            (Header.code, Array(code.utf8)),
+            (Header.reason, Array(reason.utf8)),
+            (Header.topic, Array(topic.utf8)),
+            (Header.partition, Array(String(partition).utf8)),
+            (Header.offset, Array(String(offset).utf8)),
         ]
-        if let field = reason.field { headers.insert((Header.field, Array(field.utf8)), at: 1) }
+        if let field { headers.insert((Header.field, Array(field.utf8)), at: 1) }
         return headers
     }
 }

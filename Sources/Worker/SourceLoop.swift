@@ -246,11 +246,17 @@ struct SourceLoop {
     private mutating func deliver(_ batch: EventBatch) async throws {
         var attempt = 0
         var paused: [TopicPartition] = []
+        var rejected: [(sink: String, rejection: SinkRejection)] = []
         while true {
             do {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for sink in sinks { group.addTask { try await sink.write(batch) } }
-                    try await group.waitForAll()
+                rejected = try await withThrowingTaskGroup(of: [(sink: String, rejection: SinkRejection)].self) {
+                    group in
+                    for sink in sinks {
+                        group.addTask { try await sink.write(batch).rejected.map { (sink.name, $0) } }
+                    }
+                    var all: [(sink: String, rejection: SinkRejection)] = []
+                    for try await some in group { all += some }
+                    return all
                 }
                 break
             } catch {
@@ -265,6 +271,7 @@ struct SourceLoop {
             }
         }
         if !paused.isEmpty { try await consumer.resume(paused) }
+        if !rejected.isEmpty { try await sendRejections(rejected) }
         for event in batch.events {
             tracker.acknowledgedByAll(
                 TopicPartition(topic: event.topic, partition: event.partition),
@@ -272,6 +279,40 @@ struct SourceLoop {
             )
         }
         statistics.update { $0.acknowledged += batch.events.count }
+    }
+
+    /// Rows a sink refused for good go to the dead-letter topic, their raw
+    /// bytes unchanged, with the sink and its reason in the headers.
+    private mutating func sendRejections(_ rejected: [(sink: String, rejection: SinkRejection)]) async throws {
+        try await produce(
+            rejected.map { item in
+                let event = item.rejection.event
+                return (
+                    key: Array(event.event.actor.id.utf8),
+                    value: event.event.raw.isEmpty ? event.event.jsonBytes() : event.event.raw,
+                    headers: DeadLetter.headers(
+                        code: "sink_rejected",
+                        field: item.sink,
+                        reason: item.rejection.reason,
+                        topic: event.topic,
+                        partition: event.partition,
+                        offset: event.offset
+                    )
+                )
+            },
+            to: configuration.deadLetterTopic,
+            what: "dead-letter"
+        )
+        statistics.update {
+            $0.deadLettered += rejected.count
+            $0.sinkRejected += rejected.count
+        }
+        for item in rejected {
+            logger.warning(
+                "a sink refused an event",
+                metadata: ["sink": "\(item.sink)", "reason": "\(item.rejection.reason)"]
+            )
+        }
     }
 
     /// Waits before another attempt with every assigned partition paused,

@@ -6,6 +6,8 @@ public struct SourceStatistics: Sendable, Hashable {
     /// Events every required sink acknowledged.
     public var acknowledged = 0
     public var deadLettered = 0
+    /// Of those, events a sink refused for good (a row the database rejected).
+    public var sinkRejected = 0
     /// Offset commits that succeeded.
     public var commits = 0
     /// Offset commits the group refused (during a rebalance); the events stay uncommitted.

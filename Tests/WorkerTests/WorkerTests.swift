@@ -21,7 +21,7 @@ actor CollectingSink: Sink {
 
     struct Unavailable: Error {}
 
-    func write(_ batch: EventBatch) async throws {
+    func write(_ batch: EventBatch) async throws -> SinkOutcome {
         if failuresLeft > 0 {
             failuresLeft -= 1
             throw Unavailable()
@@ -31,6 +31,7 @@ actor CollectingSink: Sink {
             let partition = TopicPartition(topic: consumed.topic, partition: consumed.partition)
             offsets[partition] = max(offsets[partition] ?? 0, consumed.offset + 1)
         }
+        return .accepted
     }
 }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
+import AuditEvent
 import Foundation
 import Logging
 import Pipeline
+import PostgresSink
 import ServiceLifecycle
 import Worker
 
@@ -34,6 +36,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "countersign")
         var summaries: [SummarySink] = []
+        var maintenance: [PostgresMaintenanceService] = []
         let sinks: [any Sink] = try spec.sinks.map { sink in
             switch sink {
             case .null:
@@ -44,10 +47,19 @@ struct RunCommand: AsyncParsableCommand {
                 return summary
             case .jsonl(let path):
                 return try JSONLinesSink(path: path)
+            case .postgres(let postgres):
+                let settings = PostgresSettings(postgres)
+                maintenance.append(
+                    PostgresMaintenanceService(settings: settings, logger: logger) {
+                        Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000))
+                    }
+                )
+                return PostgresSink(settings: settings, logger: logger)
             }
         }
         let source = KafkaSourceService(configuration: SourceConfiguration(spec), sinks: sinks, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: source)]
+        services += maintenance.map { .init(service: $0) }
         if let exitWhenIdle {
             services.append(
                 .init(

@@ -31,7 +31,7 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    public func write(_ batch: EventBatch) async throws {
+    public func write(_ batch: EventBatch) async throws -> SinkOutcome {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.events.count * 600)
         for consumed in batch.events {
@@ -58,5 +58,6 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
             return nil
         }
         if let outcome { throw outcome }
+        return .accepted
     }
 }

@@ -6,5 +6,5 @@ public struct NullSink: Sink {
 
     public init() {}
 
-    public func write(_ batch: EventBatch) async throws {}
+    public func write(_ batch: EventBatch) async throws -> SinkOutcome { .accepted }
 }

@@ -19,7 +19,7 @@ public actor SummarySink: Sink {
         self.maxKeys = maxKeys
     }
 
-    public func write(_ batch: EventBatch) async throws {
+    public func write(_ batch: EventBatch) async throws -> SinkOutcome {
         for consumed in batch.events {
             let event = consumed.event
             total += 1
@@ -36,6 +36,7 @@ public actor SummarySink: Sink {
                 )
             }
         }
+        return .accepted
     }
 
     private static func count(_ key: String, in table: inout [String: Int], cap: Int) {

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import PostgresSink
+
+/// `countersign migrate`: applies the hot tier's schema migrations.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the PostgreSQL schema migrations (the worker also applies them at start).",
+        discussion: """
+            Connects with the `postgres` sink's conninfo from --pipeline, or with --conninfo, \
+            or with the PG* environment variables alone. Safe to run while workers start: an \
+            advisory lock makes every migration run once.
+            """
+    )
+
+    @Option(help: "A pipeline file with a postgres sink.")
+    var pipeline: String?
+
+    @Option(help: "A libpq connection string (overrides the pipeline file's).")
+    var conninfo: String?
+
+    func run() async throws {
+        var target = conninfo ?? ""
+        if conninfo == nil, let pipeline {
+            guard let data = FileManager.default.contents(atPath: pipeline),
+                let text = String(data: data, encoding: .utf8)
+            else { throw ValidationError("cannot read the pipeline file '\(pipeline)'") }
+            let spec: PipelineSpec
+            do {
+                spec = try PipelineFile.decode(text, file: pipeline, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            for case .postgres(let postgres) in spec.sinks { target = postgres.conninfo }
+        }
+        do {
+            let connection = try await PostgresConnection.connect(target)
+            let applied = try await Schema.migrate(connection)
+            let latest = Schema.migrations.last?.version ?? 0
+            print(
+                applied.isEmpty ? "migrate: schema at version \(latest), nothing to do" : "migrate: applied \(applied)"
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}

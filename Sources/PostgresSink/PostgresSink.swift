@@ -1,0 +1,184 @@
+import AuditEvent
+import Detection
+import Logging
+import Pipeline
+
+/// Where and how the hot tier is written.
+public struct PostgresSettings: Sendable, Hashable {
+    /// A libpq connection string; empty uses the PG* environment variables.
+    /// TLS settings (`sslmode`, `sslrootcert`, ...) pass through.
+    public var conninfo: String
+    /// Partitions whose whole day is older than this many days are dropped.
+    public var retentionDays: Int
+    /// Day partitions created ahead of the current day.
+    public var partitionsAheadDays: Int
+    /// How often retention and partition creation run.
+    public var maintenanceIntervalSeconds: Int
+
+    public init(
+        conninfo: String = "",
+        retentionDays: Int = 90,
+        partitionsAheadDays: Int = 7,
+        maintenanceIntervalSeconds: Int = 3_600
+    ) {
+        self.conninfo = conninfo
+        self.retentionDays = retentionDays
+        self.partitionsAheadDays = partitionsAheadDays
+        self.maintenanceIntervalSeconds = maintenanceIntervalSeconds
+    }
+}
+
+/// Writes events and alerts to PostgreSQL: one transaction per batch, rows
+/// sent with COPY.
+///
+/// Idempotent: the fast path COPYs straight into `events`; if the batch
+/// holds an event already stored (a re-delivery), the primary key
+/// (event_id, occurred_at) refuses it, the transaction is rolled back, and
+/// the batch goes again through a temporary staging table with
+/// `INSERT ... ON CONFLICT DO NOTHING`. A row the database refuses for its
+/// data (a NUL escape in JSON, a value out of range) is isolated by halving
+/// the batch and returned as a rejection; the rest commit. When the server
+/// is unreachable the write throws (not acknowledged) and the next attempt
+/// reconnects.
+public actor PostgresSink: Sink {
+    public nonisolated let name = "postgres"
+    public let settings: PostgresSettings
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    /// Days whose partition is known to exist.
+    private var days: Set<Int64> = []
+    private var staging = false
+
+    /// Rows written, batches committed, and batches that took the slow
+    /// (re-delivery) path; for metrics and tests.
+    public private(set) var rowsWritten = 0
+    public private(set) var batches = 0
+    public private(set) var redeliveredBatches = 0
+
+    public init(settings: PostgresSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func write(_ batch: EventBatch) async throws -> SinkOutcome {
+        let connection = try await connected()
+        do {
+            try await ensurePartitions(batch.events.map { DayPartitions.day(of: $0.event.occurredAt) }, connection)
+            var rejected: [SinkRejection] = []
+            if !batch.events.isEmpty { try await insert(batch.events[...], connection, rejected: &rejected) }
+            if !batch.alerts.isEmpty { try await insertAlerts(batch.alerts, connection) }
+            batches += 1
+            return SinkOutcome(rejected: rejected)
+        } catch {
+            if error.isConnectionFailure || !connection.isHealthy { self.connection = nil }
+            throw error
+        }
+    }
+
+    private func connected() async throws(PostgresError) -> PostgresConnection {
+        if let connection, connection.isHealthy { return connection }
+        connection = nil
+        staging = false
+        let fresh = try await PostgresConnection.connect(settings.conninfo)
+        try await Schema.migrate(fresh)
+        connection = fresh
+        return fresh
+    }
+
+    private func ensurePartitions(_ needed: [Int64], _ connection: PostgresConnection) async throws(PostgresError) {
+        for day in Set(needed).subtracting(days).sorted() {
+            try await DayPartitions.create(day, on: connection)
+            days.insert(day)
+        }
+    }
+
+    /// Inserts a slice in one transaction; on a refused row, halves it.
+    private func insert(
+        _ events: ArraySlice<ConsumedEvent>,
+        _ connection: PostgresConnection,
+        rejected: inout [SinkRejection]
+    ) async throws(PostgresError) {
+        let rows = EventRows.encode(events)
+        do {
+            try await transaction(connection) { () async throws(PostgresError) in
+                _ = try await connection.copy("COPY events (\(EventRows.columns)) FROM STDIN", data: rows)
+            }
+            rowsWritten += events.count
+            return
+        } catch  where error.sqlState == "23505" {
+            // Some rows are stored already: the idempotent path.
+        } catch  where error.isRowRejection {
+            try await isolate(events, connection, error, rejected: &rejected)
+            return
+        }
+        do {
+            redeliveredBatches += 1
+            try await prepareStaging(connection)
+            try await transaction(connection) { () async throws(PostgresError) in
+                _ = try await connection.copy("COPY events_staging (\(EventRows.columns)) FROM STDIN", data: rows)
+                let inserted = try await connection.execute(
+                    "WITH added AS (INSERT INTO events (\(EventRows.columns)) SELECT \(EventRows.columns) "
+                        + "FROM events_staging ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM added"
+                )
+                rowsWritten += Int(inserted.first?.first.flatMap { $0 } ?? "0") ?? 0
+            }
+        } catch  where error.isRowRejection {
+            try await isolate(events, connection, error, rejected: &rejected)
+        }
+    }
+
+    private func isolate(
+        _ events: ArraySlice<ConsumedEvent>,
+        _ connection: PostgresConnection,
+        _ error: PostgresError,
+        rejected: inout [SinkRejection]
+    ) async throws(PostgresError) {
+        if events.count == 1 {
+            rejected.append(SinkRejection(event: events.first!, reason: error.description))
+            return
+        }
+        let middle = events.startIndex + events.count / 2
+        try await insert(events[..<middle], connection, rejected: &rejected)
+        try await insert(events[middle...], connection, rejected: &rejected)
+    }
+
+    private func insertAlerts(_ alerts: [Alert], _ connection: PostgresConnection) async throws(PostgresError) {
+        try await prepareStaging(connection)
+        try await transaction(connection) { () async throws(PostgresError) in
+            _ = try await connection.copy(
+                "COPY alerts_staging (\(AlertRows.columns)) FROM STDIN",
+                data: AlertRows.encode(alerts)
+            )
+            try await connection.execute(
+                "INSERT INTO alerts (\(AlertRows.columns)) SELECT \(AlertRows.columns) FROM alerts_staging "
+                    + "ON CONFLICT (alert_id) DO NOTHING"
+            )
+        }
+    }
+
+    /// Session-local staging tables, emptied at every commit.
+    private func prepareStaging(_ connection: PostgresConnection) async throws(PostgresError) {
+        guard !staging else { return }
+        try await connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS events_staging (LIKE events) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS alerts_staging (LIKE alerts) ON COMMIT DELETE ROWS;
+            """
+        )
+        staging = true
+    }
+
+    private func transaction(
+        _ connection: PostgresConnection,
+        _ body: () async throws(PostgresError) -> Void
+    ) async throws(PostgresError) {
+        try await connection.execute("BEGIN")
+        do {
+            try await body()
+            try await connection.execute("COMMIT")
+        } catch {
+            _ = try? await connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import AuditDecoder
+import AuditEvent
+import Foundation
+import Logging
+import Pipeline
+import PostgresSink
+import Testing
+import TrafficGenerator
+
+/// A fresh database on the harness's server for each test.
+struct TestDatabase {
+    static let environment = ProcessInfo.processInfo.environment
+    static var server: String? { environment["COUNTERSIGN_TEST_PG"] }
+    static var enabled: Bool { server != nil || environment["CI"] == "true" }
+
+    let conninfo: String
+
+    static func create() async throws -> TestDatabase {
+        let server = try #require(server, "COUNTERSIGN_TEST_PG is not set; run the tests through `make test`")
+        let name = "t_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try await PostgresConnection.connect(server)
+        try await admin.execute("CREATE DATABASE \(name)")
+        return TestDatabase(
+            conninfo: server.replacingOccurrences(of: "dbname=countersign_test", with: "dbname=\(name)")
+        )
+    }
+
+    func connect() async throws -> PostgresConnection { try await PostgresConnection.connect(conninfo) }
+
+    func count(_ sql: String) async throws -> Int {
+        Int(try await connect().execute(sql).first?.first.flatMap { $0 } ?? "0") ?? -1
+    }
+}
+
+/// Generated events as the worker hands them over: decoded from their bytes, with Kafka coordinates.
+func consumed(_ range: Range<Int>, seed: UInt64 = 3) throws -> [ConsumedEvent] {
+    let traffic = SyntheticTraffic(seed: seed)
+    let decoder = try AuditEventDecoder()
+    return try range.map { index in
+        ConsumedEvent(
+            event: try decoder.decode(traffic.message(at: index)),
+            topic: "mcp.audit",
+            partition: Int32(index % 8),
+            offset: Int64(index / 8)
+        )
+    }
+}
+
+@Suite("PostgreSQL hot tier", .serialized, .enabled(if: TestDatabase.enabled))
+struct PostgresSinkTests {
+    let logger = Logger(label: "test")
+
+    @Test("migrations apply once, also when two connections run them at the same time")
+    func migrations() async throws {
+        let database = try await TestDatabase.create()
+        async let first = Schema.migrate(try await database.connect())
+        async let second = Schema.migrate(try await database.connect())
+        let applied = try await first + second
+        #expect(applied == Schema.migrations.map(\.version))
+        #expect(try await database.count("SELECT count(*) FROM countersign_migrations") == Schema.migrations.count)
+        #expect(try await Schema.migrate(try await database.connect()).isEmpty)
+    }
+
+    @Test("a batch lands whole; delivered again it adds no row; an overlapping batch adds only what is new")
+    func idempotent() async throws {
+        let database = try await TestDatabase.create()
+        let sink = PostgresSink(settings: PostgresSettings(conninfo: database.conninfo), logger: logger)
+        let events = try consumed(0..<20_000)
+        _ = try await sink.write(EventBatch(events: events))
+        #expect(try await database.count("SELECT count(*) FROM events") == 20_000)
+        let stored = Set(try await database.connect().execute("SELECT event_id FROM events").compactMap { $0[0] })
+        #expect(stored == Set(events.map(\.event.eventID)))
+
+        _ = try await sink.write(EventBatch(events: events))
+        #expect(try await database.count("SELECT count(*) FROM events") == 20_000)
+        let more = try consumed(15_000..<25_000)
+        _ = try await sink.write(EventBatch(events: more))
+        #expect(try await database.count("SELECT count(*) FROM events") == 25_000)
+        #expect(await sink.redeliveredBatches == 2)
+        // Columns analysts filter on, and the raw event, byte for byte.
+        let row = try await database.connect().execute(
+            "SELECT actor_id, tool, status, kafka_partition, raw::text FROM events WHERE event_id = $1",
+            [events[42].event.eventID]
+        )
+        #expect(row.first?[0] == events[42].event.actor.id)
+        #expect(row.first?[1] == events[42].event.target.tool)
+        #expect(row.first?[3] == "\(events[42].partition)")
+        let raw = try #require(row.first?[4] ?? nil)
+        #expect(try AuditEventDecoder().decode(Array(raw.utf8)).eventID == events[42].event.eventID)
+    }
+
+    @Test("a row the database refuses is returned as a rejection; the rest of the batch commits")
+    func rejection() async throws {
+        let database = try await TestDatabase.create()
+        let sink = PostgresSink(settings: PostgresSettings(conninfo: database.conninfo), logger: logger)
+        var events = try consumed(0..<1_000)
+        // jsonb refuses \u0000 although it is valid JSON.
+        let text = String(decoding: events[500].event.raw, as: UTF8.self)
+            .replacingOccurrences(of: "\"tools/call\"", with: "\"tools/\\u0000call\"")
+        events[500].event = try AuditEventDecoder().decode(Array(text.utf8))
+        let outcome = try await sink.write(EventBatch(events: events))
+        #expect(outcome.rejected.map(\.event.event.eventID) == [events[500].event.eventID])
+        #expect(outcome.rejected.first?.reason.contains("\\u0000") == false)
+        #expect(try await database.count("SELECT count(*) FROM events") == 999)
+    }
+
+    @Test("retention drops exactly the partitions older than the retention window, and creates those ahead")
+    func retention() async throws {
+        let database = try await TestDatabase.create()
+        let connection = try await database.connect()
+        let now = try Timestamp.parse(rfc3339: "2026-11-21T12:00:00Z").get()
+        let day: Int64 = 86_400_000_000
+        // Partitions from 100 days ago up to today, written by the sink.
+        let sink = PostgresSink(settings: PostgresSettings(conninfo: database.conninfo), logger: logger)
+        var events = try consumed(0..<101)
+        for (index, _) in events.enumerated() {
+            events[index].event.occurredAt = Timestamp(
+                microsecondsSinceEpoch: now.microsecondsSinceEpoch - Int64(index) * day
+            )
+            events[index].event.raw = []
+        }
+        _ = try await sink.write(EventBatch(events: events))
+        let settings = PostgresSettings(conninfo: database.conninfo, retentionDays: 90, partitionsAheadDays: 3)
+        let report = try await Maintenance.run(connection, settings: settings, now: now)
+        // Today is 2026-11-21; kept: 2026-08-23 (90 days before) and later.
+        let expectedDropped = (91...100).map { offset in
+            "events_"
+                + String(
+                    Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch - Int64(offset) * day)
+                        .rfc3339.prefix(10)
+                ).replacingOccurrences(of: "-", with: "")
+        }.sorted()
+        #expect(report.dropped == expectedDropped)
+        #expect(report.created == ["events_20261122", "events_20261123", "events_20261124"])
+        #expect(try await database.count("SELECT count(*) FROM events") == 91)
+        #expect(try await database.count("SELECT count(*) FROM events WHERE occurred_at < '2026-08-23'") == 0)
+        let again = try await Maintenance.run(connection, settings: settings, now: now)
+        #expect(again.dropped.isEmpty && again.created.isEmpty)
+    }
+}
