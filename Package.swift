@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: [
-                "PostgresSink", "Pipeline", "AuditEvent", "AuditDecoder", "TrafficGenerator",
+                "PostgresSink", "Pipeline", "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -9,6 +9,8 @@
 #   COUNTERSIGN_TEST_PG     libpq connection string of a throwaway PostgreSQL
 #                           (loopback, a free non-default port, data in a temp dir)
 #   PGHOST PGPORT PGUSER PGDATABASE   the same, for psql and libpq defaults
+#   COUNTERSIGN_TEST_PG_STOP, COUNTERSIGN_TEST_PG_START
+#                           scripts that stop and start that server (outage tests)
 #   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
 #                           (librdkafka's mock cluster over loopback TCP); when
 #                           already set, that cluster is used and none is started
@@ -59,6 +61,15 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 \
     start >/dev/null || { cat "$pg_data/server.log" >&2; exit 1; }
 psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAtc "create database countersign_test" >/dev/null
 
+pg_options="-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+pg_as=""
+[ "$(id -u)" -eq 0 ] && pg_as="runuser -u postgres --"
+printf '#!/usr/bin/env bash\n%s %q -D %q -m fast -w stop >/dev/null\n' \
+    "$pg_as" "$pg_bin/pg_ctl" "$pg_data" >"$work/pg-stop"
+printf '#!/usr/bin/env bash\n%s %q -D %q -l %q -w -t 60 -o %q start >/dev/null\n' \
+    "$pg_as" "$pg_bin/pg_ctl" "$pg_data" "$pg_data/server.log" "$pg_options" >"$work/pg-start"
+chmod 755 "$work/pg-stop" "$work/pg-start"
+export COUNTERSIGN_TEST_PG_STOP=$work/pg-stop COUNTERSIGN_TEST_PG_START=$work/pg-start
 export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres PGDATABASE=countersign_test
 export COUNTERSIGN_TEST_PG="host=127.0.0.1 port=$pg_port user=postgres dbname=countersign_test"
 echo "harness: PostgreSQL on 127.0.0.1:$pg_port (data in $pg_data)"

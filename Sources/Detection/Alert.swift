@@ -34,6 +34,40 @@ public struct Alert: Sendable, Hashable {
     /// Stable for the detector, key and episode start: the same input gives the same id.
     public var alertID: String
 
+    public init(
+        detector: Detector,
+        scope: Scope,
+        tenant: String?,
+        member: String?,
+        tool: String?,
+        at: Timestamp,
+        windowStart: Timestamp,
+        windowEnd: Timestamp,
+        observed: Double,
+        baselineMean: Double,
+        baselineSpread: Double,
+        score: Double,
+        severity: Int,
+        contributingEventIDs: [String],
+        alertID: String
+    ) {
+        self.detector = detector
+        self.scope = scope
+        self.tenant = tenant
+        self.member = member
+        self.tool = tool
+        self.at = at
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.observed = observed
+        self.baselineMean = baselineMean
+        self.baselineSpread = baselineSpread
+        self.score = score
+        self.severity = severity
+        self.contributingEventIDs = contributingEventIDs
+        self.alertID = alertID
+    }
+
     /// The key as text: `member`, `member/tool`, `tool` or `tenant`.
     public var key: String {
         switch scope {

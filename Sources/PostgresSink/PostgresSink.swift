@@ -60,6 +60,11 @@ public actor PostgresSink: Sink {
         self.logger = logger
     }
 
+    /// The COPY text the sink sends for these events, and its column list
+    /// (for benchmarks against psql).
+    public static func copyText(_ events: [ConsumedEvent]) -> [UInt8] { EventRows.encode(events[...]) }
+    public static let eventColumns = EventRows.columns
+
     public func write(_ batch: EventBatch) async throws -> SinkOutcome {
         let connection = try await connected()
         do {

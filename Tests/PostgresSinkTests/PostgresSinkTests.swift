@@ -1,5 +1,6 @@
 import AuditDecoder
 import AuditEvent
+import Detection
 import Foundation
 import Logging
 import Pipeline
@@ -136,5 +137,60 @@ struct PostgresSinkTests {
         #expect(try await database.count("SELECT count(*) FROM events WHERE occurred_at < '2026-08-23'") == 0)
         let again = try await Maintenance.run(connection, settings: settings, now: now)
         #expect(again.dropped.isEmpty && again.created.isEmpty)
+    }
+}
+
+@Suite("Analyst queries", .enabled(if: TestDatabase.enabled))
+struct AnalystQueryTests {
+    /// Every `sql` block of docs/analyst-queries.md.
+    static func queries() throws -> [String] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/analyst-queries.md"), encoding: .utf8)
+        return text.components(separatedBy: "```sql\n").dropFirst().compactMap {
+            $0.components(separatedBy: "```").first
+        }
+    }
+
+    @Test("every query of docs/analyst-queries.md runs and finds the rows it is about")
+    func documented() async throws {
+        let queries = try Self.queries()
+        #expect(queries.count >= 5)
+        let database = try await TestDatabase.create()
+        let sink = PostgresSink(
+            settings: PostgresSettings(conninfo: database.conninfo, retentionDays: 3_650),
+            logger: Logger(label: "test")
+        )
+        // Events of the last hour (so "today" and "this week" hold them), and an alert on one member.
+        var events = try consumed(0..<2_000)
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        for index in events.indices {
+            events[index].event.occurredAt = Timestamp(microsecondsSinceEpoch: now - Int64(2_000 - index) * 1_000_000)
+            events[index].event.raw = []
+        }
+        let member = events[1_500].event
+        let alert = Alert(
+            detector: .spike,
+            scope: .member,
+            tenant: member.tenantID,
+            member: member.actor.id,
+            tool: nil,
+            at: member.occurredAt,
+            windowStart: Timestamp(microsecondsSinceEpoch: member.occurredAt.microsecondsSinceEpoch - 60_000_000),
+            windowEnd: member.occurredAt,
+            observed: 120,
+            baselineMean: 3,
+            baselineSpread: 1.7,
+            score: 1,
+            severity: 8,
+            contributingEventIDs: [member.eventID],
+            alertID: "0f0e0d0c-0b0a-8908-8706-050403020100"
+        )
+        _ = try await sink.write(EventBatch(events: events, alerts: [alert]))
+        let connection = try await database.connect()
+        for query in queries {
+            let rows = try await connection.execute(query)
+            #expect(!rows.isEmpty, "no rows: \(query.prefix(60))")
+        }
     }
 }
