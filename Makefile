@@ -40,11 +40,13 @@ demo: release
 	@scripts/demo.sh $(RELEASE_BIN)/countersign
 
 bench: setup
-	$(SWIFT) build -c release --product CountersignBench
+	$(SWIFT) build -c release
 	$(RELEASE_BIN)/CountersignBench decode --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench consume --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench stall --events 500000
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
+		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
 
 # Detection quality: generated scenarios (4 seeds x 300,000 background events,
 # 14 planted incidents each) through `countersign detect`, scored against the

@@ -81,6 +81,7 @@ public enum PipelineFile {
             case .postgres:
                 try object.only([
                     "type", "conninfo", "retention_days", "partitions_ahead_days", "maintenance_interval_seconds",
+                    "writers",
                 ])
                 var postgres = PipelineSpec.Sink.Postgres()
                 postgres.conninfo = try object.optionalString("conninfo") ?? ""
@@ -91,6 +92,7 @@ public enum PipelineFile {
                     default: 3_600,
                     in: 10...86_400
                 )
+                postgres.writers = try object.integer("writers", default: 2, in: 1...16)
                 sinks.append(.postgres(postgres))
             }
             try object.finish()

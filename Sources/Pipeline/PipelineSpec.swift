@@ -87,6 +87,8 @@ public struct PipelineSpec: Sendable, Hashable {
             public var retentionDays = 90
             public var partitionsAheadDays = 7
             public var maintenanceIntervalSeconds = 3_600
+            /// Parallel writer connections.
+            public var writers = 2
             public init() {}
         }
     }

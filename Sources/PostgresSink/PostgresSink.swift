@@ -14,13 +14,19 @@ public struct PostgresSettings: Sendable, Hashable {
     public var partitionsAheadDays: Int
     /// How often retention and partition creation run.
     public var maintenanceIntervalSeconds: Int
+    /// Connections writing a batch's events in parallel, each its share of
+    /// the Kafka partitions in its own transaction: the server parses jsonb
+    /// and updates indexes in one process per connection.
+    public var writers: Int
 
     public init(
         conninfo: String = "",
         retentionDays: Int = 90,
         partitionsAheadDays: Int = 7,
-        maintenanceIntervalSeconds: Int = 3_600
+        maintenanceIntervalSeconds: Int = 3_600,
+        writers: Int = 2
     ) {
+        self.writers = Swift.max(1, writers)
         self.conninfo = conninfo
         self.retentionDays = retentionDays
         self.partitionsAheadDays = partitionsAheadDays
@@ -28,8 +34,9 @@ public struct PostgresSettings: Sendable, Hashable {
     }
 }
 
-/// Writes events and alerts to PostgreSQL: one transaction per batch, rows
-/// sent with COPY.
+/// Writes events and alerts to PostgreSQL, rows sent with COPY: each writer
+/// connection writes its share of a batch (by Kafka partition) in one
+/// transaction; the batch is acknowledged once every share committed.
 ///
 /// Idempotent: the fast path COPYs straight into `events`; if the batch
 /// holds an event already stored (a re-delivery), the primary key
@@ -44,13 +51,14 @@ public actor PostgresSink: Sink {
     public nonisolated let name = "postgres"
     public let settings: PostgresSettings
     private let logger: Logger
-    private var connection: PostgresConnection?
+    private var connections: [PostgresConnection?]
     /// Days whose partition is known to exist.
     private var days: Set<Int64> = []
-    private var staging = false
+    /// Connections whose staging tables exist.
+    private var staged: Set<ObjectIdentifier> = []
 
-    /// Rows written, batches committed, and batches that took the slow
-    /// (re-delivery) path; for metrics and tests.
+    /// Rows written, batches committed, and writer shares that took the
+    /// slow (re-delivery) path; for metrics and tests.
     public private(set) var rowsWritten = 0
     public private(set) var batches = 0
     public private(set) var redeliveredBatches = 0
@@ -58,6 +66,7 @@ public actor PostgresSink: Sink {
     public init(settings: PostgresSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
+        connections = Array(repeating: nil, count: settings.writers)
     }
 
     /// The COPY text the sink sends for these events, and its column list
@@ -66,27 +75,63 @@ public actor PostgresSink: Sink {
     public static let eventColumns = EventRows.columns
 
     public func write(_ batch: EventBatch) async throws -> SinkOutcome {
-        let connection = try await connected()
+        let first = try await connected(0)
         do {
-            try await ensurePartitions(batch.events.map { DayPartitions.day(of: $0.event.occurredAt) }, connection)
-            var rejected: [SinkRejection] = []
-            if !batch.events.isEmpty { try await insert(batch.events[...], connection, rejected: &rejected) }
-            if !batch.alerts.isEmpty { try await insertAlerts(batch.alerts, connection) }
-            batches += 1
-            return SinkOutcome(rejected: rejected)
+            try await ensurePartitions(batch.events.map { DayPartitions.day(of: $0.event.occurredAt) }, first)
         } catch {
-            if error.isConnectionFailure || !connection.isHealthy { self.connection = nil }
+            drop(0, first, error)
             throw error
+        }
+        // Each writer takes the events of its share of the partitions, in order.
+        var groups = Array(repeating: [ConsumedEvent](), count: settings.writers)
+        for event in batch.events { groups[Int(event.partition) % settings.writers].append(event) }
+        let rejected = try await withThrowingTaskGroup(of: [SinkRejection].self) { tasks in
+            for (slot, events) in groups.enumerated() where !events.isEmpty {
+                tasks.addTask { try await self.write(events, slot: slot) }
+            }
+            var all: [SinkRejection] = []
+            for try await some in tasks { all += some }
+            return all
+        }
+        if !batch.alerts.isEmpty {
+            do {
+                try await insertAlerts(batch.alerts, try await connected(0))
+            } catch {
+                if let connection = connections[0] { drop(0, connection, error) }
+                throw error
+            }
+        }
+        batches += 1
+        return SinkOutcome(rejected: rejected)
+    }
+
+    private func write(_ events: [ConsumedEvent], slot: Int) async throws(PostgresError) -> [SinkRejection] {
+        let connection = try await connected(slot)
+        var rejected: [SinkRejection] = []
+        do {
+            try await insert(events[...], connection, rejected: &rejected)
+        } catch {
+            drop(slot, connection, error)
+            throw error
+        }
+        return rejected
+    }
+
+    /// Forgets a connection that failed in a way that may have broken it.
+    private func drop(_ slot: Int, _ connection: PostgresConnection, _ error: any Error) {
+        if (error as? PostgresError)?.isConnectionFailure ?? true || !connection.isHealthy {
+            connections[slot] = nil
+            staged.remove(ObjectIdentifier(connection))
         }
     }
 
-    private func connected() async throws(PostgresError) -> PostgresConnection {
-        if let connection, connection.isHealthy { return connection }
-        connection = nil
-        staging = false
+    private func connected(_ slot: Int) async throws(PostgresError) -> PostgresConnection {
+        if let connection = connections[slot], connection.isHealthy { return connection }
+        if let stale = connections[slot] { staged.remove(ObjectIdentifier(stale)) }
+        connections[slot] = nil
         let fresh = try await PostgresConnection.connect(settings.conninfo)
-        try await Schema.migrate(fresh)
-        connection = fresh
+        if slot == 0 { try await Schema.migrate(fresh) }
+        connections[slot] = fresh
         return fresh
     }
 
@@ -163,14 +208,14 @@ public actor PostgresSink: Sink {
 
     /// Session-local staging tables, emptied at every commit.
     private func prepareStaging(_ connection: PostgresConnection) async throws(PostgresError) {
-        guard !staging else { return }
+        guard !staged.contains(ObjectIdentifier(connection)) else { return }
         try await connection.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS events_staging (LIKE events) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS alerts_staging (LIKE alerts) ON COMMIT DELETE ROWS;
             """
         )
-        staging = true
+        staged.insert(ObjectIdentifier(connection))
     }
 
     private func transaction(

@@ -8,7 +8,8 @@ extension PostgresSettings {
             conninfo: spec.conninfo,
             retentionDays: spec.retentionDays,
             partitionsAheadDays: spec.partitionsAheadDays,
-            maintenanceIntervalSeconds: spec.maintenanceIntervalSeconds
+            maintenanceIntervalSeconds: spec.maintenanceIntervalSeconds,
+            writers: spec.writers
         )
     }
 }
