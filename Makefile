@@ -12,7 +12,7 @@ FORMAT_PATHS := Package.swift Sources Tests Fuzz
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: all setup build release test test-only lint format demo bench eval fuzz clean
+.PHONY: all setup build release test test-only lint format demo bench eval soak fuzz clean
 
 all: build
 
@@ -47,6 +47,14 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
 		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
+
+# The long runs of the test suite: a million events through `run` into
+# PostgreSQL (make test runs 100,000), with the release binary.
+soak: setup
+	$(SWIFT) build -c release
+	$(SWIFT) build --build-tests
+	COUNTERSIGN_PG_EVENTS=1000000 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
+		scripts/harness.sh -- $(SWIFT) test --skip-build --filter PostgresRunTests/everyEventOnce
 
 # Detection quality: generated scenarios (4 seeds x 300,000 background events,
 # 14 planted incidents each) through `countersign detect`, scored against the

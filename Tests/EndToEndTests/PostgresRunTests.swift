@@ -49,8 +49,11 @@ struct PostgresRunTests {
         try psql(conninfo, "SELECT event_id FROM events")?.split(separator: "\n").map(String.init) ?? []
     }
 
+    /// 100,000 in `make test`; `make soak` sets COUNTERSIGN_PG_EVENTS=1000000.
+    static var count: Int { Int(EndToEnd.environment["COUNTERSIGN_PG_EVENTS"] ?? "") ?? 100_000 }
+
     @Test(
-        "100,000 events through run: the table holds exactly the events produced; a second delivery adds no row",
+        "100,000 events (a million in make soak) through run: the table holds exactly the events produced; a second delivery adds no row",
         .enabled(if: EndToEnd.enabled)
     )
     func everyEventOnce() async throws {
@@ -65,16 +68,17 @@ struct PostgresRunTests {
         let worker = try BackgroundRun(pipeline: first, broker: broker)
         #expect(worker.waitForAssignment())
         let (generated, _) = try EndToEnd.countersign([
-            "generate", "--count", "100000", "--seed", "31", "--brokers", broker, "--topic", topic, "--rate", "20000",
+            "generate", "--count", "\(Self.count)", "--seed", "31", "--brokers", broker, "--topic", topic, "--rate",
+            "20000",
         ])
         #expect(generated == 0)
         let (status, output) = worker.finish()
         #expect(status == 0, "\(worker.log.suffix(600))")
         #expect(output.contains("0 dead-lettered"))
 
-        let expected = try generatedIDs(count: 100_000, seed: 31).union(generatedIDs(count: 1, seed: 1))
+        let expected = try generatedIDs(count: Self.count, seed: 31).union(generatedIDs(count: 1, seed: 1))
         let stored = try storedIDs(conninfo)
-        #expect(stored.count == 100_001)
+        #expect(stored.count == Self.count + 1)
         #expect(Set(stored).count == stored.count)
         #expect(Set(stored).subtracting(expected).isEmpty && expected.subtracting(stored).isEmpty)
 
@@ -84,7 +88,7 @@ struct PostgresRunTests {
         #expect(againStatus == 0)
         #expect(againOutput.contains("acknowledged by every sink"))
         let after = try psql(conninfo, "SELECT count(*), count(DISTINCT event_id) FROM events")
-        #expect(after == "100001|100001")
+        #expect(after == "\(Self.count + 1)|\(Self.count + 1)")
         print(
             "postgres test: first run \(output.split(separator: "\n").first ?? ""); second run \(againOutput.split(separator: "\n").first ?? "")"
         )
