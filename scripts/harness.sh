@@ -9,8 +9,9 @@
 #   COUNTERSIGN_TEST_PG     libpq connection string of a throwaway PostgreSQL
 #                           (loopback, a free non-default port, data in a temp dir)
 #   PGHOST PGPORT PGUSER PGDATABASE   the same, for psql and libpq defaults
+#   COUNTERSIGN_TEST_PG_OUTAGE  a second throwaway server, only for outage tests
 #   COUNTERSIGN_TEST_PG_STOP, COUNTERSIGN_TEST_PG_START
-#                           scripts that stop and start that server (outage tests)
+#                           scripts that stop and start that second server
 #   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
 #                           (librdkafka's mock cluster over loopback TCP); when
 #                           already set, that cluster is used and none is started
@@ -42,34 +43,48 @@ stop_all() {
         kill -TERM "$broker_pid" 2>/dev/null || true
         wait "$broker_pid" 2>/dev/null || true
     fi
-    if [ -f "$pg_data/postmaster.pid" ]; then
-        as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true
-    fi
+    for data in "$pg_data" "${pg_outage_data:-}"; do
+        if [ -n "$data" ] && [ -f "$data/postmaster.pid" ]; then
+            as_pg "$pg_bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+        fi
+    done
     rm -rf "$work"
     exit "$status"
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$pg_data"
-[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_data"
-as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U postgres -E UTF8 --no-sync >"$work/initdb.log" 2>&1 \
-    || { cat "$work/initdb.log" >&2; exit 1; }
-pg_port=$(free_port)
-as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 \
-    -o "-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50" \
-    start >/dev/null || { cat "$pg_data/server.log" >&2; exit 1; }
-psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAtc "create database countersign_test" >/dev/null
-
-pg_options="-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
 pg_as=""
 [ "$(id -u)" -eq 0 ] && pg_as="runuser -u postgres --"
-printf '#!/usr/bin/env bash\n%s %q -D %q -m fast -w stop >/dev/null\n' \
-    "$pg_as" "$pg_bin/pg_ctl" "$pg_data" >"$work/pg-stop"
-printf '#!/usr/bin/env bash\n%s %q -D %q -l %q -w -t 60 -o %q start >/dev/null\n' \
-    "$pg_as" "$pg_bin/pg_ctl" "$pg_data" "$pg_data/server.log" "$pg_options" >"$work/pg-start"
-chmod 755 "$work/pg-stop" "$work/pg-start"
-export COUNTERSIGN_TEST_PG_STOP=$work/pg-stop COUNTERSIGN_TEST_PG_START=$work/pg-start
+
+# start_cluster DIR: initdb, start on a free port, create countersign_test;
+# prints the port, and writes DIR.stop and DIR.start scripts.
+start_cluster() {
+    local data=$1 port options
+    mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data"
+    as_pg "$pg_bin/initdb" -D "$data" -A trust -U postgres -E UTF8 --no-sync >"$data.initdb.log" 2>&1 \
+        || { cat "$data.initdb.log" >&2; return 1; }
+    port=$(free_port)
+    options="-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+    as_pg "$pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o "$options" start >/dev/null \
+        || { cat "$data/server.log" >&2; return 1; }
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc "create database countersign_test" >/dev/null
+    printf '#!/usr/bin/env bash\n%s %q -D %q -m fast -w stop >/dev/null\n' \
+        "$pg_as" "$pg_bin/pg_ctl" "$data" >"$data.stop"
+    printf '#!/usr/bin/env bash\n%s %q -D %q -l %q -w -t 60 -o %q start >/dev/null\n' \
+        "$pg_as" "$pg_bin/pg_ctl" "$data" "$data/server.log" "$options" >"$data.start"
+    chmod 755 "$data.stop" "$data.start"
+    echo "$port"
+}
+
+pg_port=$(start_cluster "$pg_data")
+# A second server only for tests that stop and start it, so that an outage
+# test never cuts the connections of tests running beside it.
+pg_outage_data="$work/postgres-outage"
+pg_outage_port=$(start_cluster "$pg_outage_data")
+export COUNTERSIGN_TEST_PG_OUTAGE="host=127.0.0.1 port=$pg_outage_port user=postgres dbname=countersign_test"
+export COUNTERSIGN_TEST_PG_STOP=$pg_outage_data.stop COUNTERSIGN_TEST_PG_START=$pg_outage_data.start
 export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres PGDATABASE=countersign_test
 export COUNTERSIGN_TEST_PG="host=127.0.0.1 port=$pg_port user=postgres dbname=countersign_test"
 echo "harness: PostgreSQL on 127.0.0.1:$pg_port (data in $pg_data)"

@@ -6,9 +6,13 @@ import Testing
 struct PostgresRunTests {
     static var server: String? { EndToEnd.environment["COUNTERSIGN_TEST_PG"] }
 
-    /// A fresh database; returns its connection string.
-    func database() throws -> String {
-        let server = try #require(Self.server, "COUNTERSIGN_TEST_PG is not set; run through `make test`")
+    /// A fresh database; returns its connection string. Outage tests use the
+    /// harness's second server, which they may stop.
+    func database(outage: Bool = false) throws -> String {
+        let server = try #require(
+            outage ? EndToEnd.environment["COUNTERSIGN_TEST_PG_OUTAGE"] : Self.server,
+            "the harness's PostgreSQL is not set; run through `make test`"
+        )
         let name = "run_\(UInt32.random(in: 0...UInt32.max))"
         #expect(try psql(server, "CREATE DATABASE \(name)") != nil)
         return server.replacingOccurrences(of: "dbname=countersign_test", with: "dbname=\(name)")
@@ -102,7 +106,7 @@ struct PostgresRunTests {
         let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
         let stop = try #require(EndToEnd.environment["COUNTERSIGN_TEST_PG_STOP"])
         let start = try #require(EndToEnd.environment["COUNTERSIGN_TEST_PG_START"])
-        let conninfo = try database()
+        let conninfo = try database(outage: true)
         let topic = "pg-outage-\(UInt32.random(in: 0...UInt32.max))"
         _ = try EndToEnd.countersign(["generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic])
         let file = try pipeline(topic: topic, group: "\(topic)-a", conninfo: conninfo)
