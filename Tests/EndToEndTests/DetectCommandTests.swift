@@ -2,74 +2,76 @@ import Foundation
 import Testing
 
 /// `countersign detect` and `score` as an analyst runs them: files in, files out.
-@Suite("countersign detect and score")
-struct DetectCommandTests {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "detect-\(UInt32.random(in: 0...UInt32.max))"
-    )
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-    func contents(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
-
-    @Test("one go, or two halves with a snapshot between: identical alert files; every incident kind is alerted")
-    func halves() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (generated, _) = try EndToEnd.countersign([
-            "generate", "--count", "120000", "--seed", "9", "--spacing-ms", "900", "--incidents", "7",
-            "--labels", path("labels.jsonl"), "-o", path("events.jsonl"),
-        ])
-        #expect(generated == 0)
-        let lines = try String(contentsOfFile: path("events.jsonl"), encoding: .utf8).split(separator: "\n")
-        let cut = lines.count / 2
-        try (lines[..<cut].joined(separator: "\n") + "\n").write(
-            toFile: path("first.jsonl"),
-            atomically: true,
-            encoding: .utf8
-        )
-        try (lines[cut...].joined(separator: "\n") + "\n").write(
-            toFile: path("second.jsonl"),
-            atomically: true,
-            encoding: .utf8
+extension EndToEndSuites {
+    @Suite("countersign detect and score")
+    struct DetectCommandTests {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "detect-\(UInt32.random(in: 0...UInt32.max))"
         )
 
-        let (whole, _) = try EndToEnd.countersign([
-            "detect", "--input", path("events.jsonl"), "--output", path("all.jsonl"),
-        ])
-        let (first, _) = try EndToEnd.countersign([
-            "detect", "--input", path("first.jsonl"), "--output", path("a1.jsonl"), "--snapshot-out", path("state"),
-        ])
-        let (second, _) = try EndToEnd.countersign([
-            "detect", "--input", path("second.jsonl"), "--output", path("a2.jsonl"), "--snapshot-in", path("state"),
-        ])
-        #expect([whole, first, second] == [0, 0, 0])
-        let all = try contents("all.jsonl")
-        #expect(!all.isEmpty)
-        #expect(try contents("a1.jsonl") + contents("a2.jsonl") == all)
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-        // Every planted kind shows up among the alerts' detectors.
-        let text = String(decoding: all, as: UTF8.self)
-        for detector in ["spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen"] {
-            #expect(text.contains("\"detector\":\"\(detector)\""), "no \(detector) alert")
+        func contents(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
+
+        @Test("one go, or two halves with a snapshot between: identical alert files; every incident kind is alerted")
+        func halves() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let (generated, _) = try EndToEnd.countersign([
+                "generate", "--count", "120000", "--seed", "9", "--spacing-ms", "900", "--incidents", "7",
+                "--labels", path("labels.jsonl"), "-o", path("events.jsonl"),
+            ])
+            #expect(generated == 0)
+            let lines = try String(contentsOfFile: path("events.jsonl"), encoding: .utf8).split(separator: "\n")
+            let cut = lines.count / 2
+            try (lines[..<cut].joined(separator: "\n") + "\n").write(
+                toFile: path("first.jsonl"),
+                atomically: true,
+                encoding: .utf8
+            )
+            try (lines[cut...].joined(separator: "\n") + "\n").write(
+                toFile: path("second.jsonl"),
+                atomically: true,
+                encoding: .utf8
+            )
+
+            let (whole, _) = try EndToEnd.countersign([
+                "detect", "--input", path("events.jsonl"), "--output", path("all.jsonl"),
+            ])
+            let (first, _) = try EndToEnd.countersign([
+                "detect", "--input", path("first.jsonl"), "--output", path("a1.jsonl"), "--snapshot-out", path("state"),
+            ])
+            let (second, _) = try EndToEnd.countersign([
+                "detect", "--input", path("second.jsonl"), "--output", path("a2.jsonl"), "--snapshot-in", path("state"),
+            ])
+            #expect([whole, first, second] == [0, 0, 0])
+            let all = try contents("all.jsonl")
+            #expect(!all.isEmpty)
+            #expect(try contents("a1.jsonl") + contents("a2.jsonl") == all)
+
+            // Every planted kind shows up among the alerts' detectors.
+            let text = String(decoding: all, as: UTF8.self)
+            for detector in ["spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen"] {
+                #expect(text.contains("\"detector\":\"\(detector)\""), "no \(detector) alert")
+            }
         }
-    }
 
-    @Test("score: one score per row in [0, 1], the outlier highest")
-    func score() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var csv = "timestamp,value\n"
-        for minute in 0..<50 { csv += "2026-08-20T10:\(String(format: "%02d", minute)):00Z,\(100 + minute % 5)\n" }
-        csv += "2026-08-20T10:50:00Z,900\n"
-        try csv.write(toFile: path("series.csv"), atomically: true, encoding: .utf8)
-        let (status, output) = try EndToEnd.countersign(["score", "--csv", path("series.csv")])
-        #expect(status == 0)
-        let rows = output.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
-        #expect(rows.count == 51)
-        let scores = rows.compactMap { Double($0[2]) }
-        #expect(scores.count == 51)
-        #expect(scores.allSatisfy { (0...1).contains($0) })
-        #expect(scores.last == scores.max())
+        @Test("score: one score per row in [0, 1], the outlier highest")
+        func score() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var csv = "timestamp,value\n"
+            for minute in 0..<50 { csv += "2026-08-20T10:\(String(format: "%02d", minute)):00Z,\(100 + minute % 5)\n" }
+            csv += "2026-08-20T10:50:00Z,900\n"
+            try csv.write(toFile: path("series.csv"), atomically: true, encoding: .utf8)
+            let (status, output) = try EndToEnd.countersign(["score", "--csv", path("series.csv")])
+            #expect(status == 0)
+            let rows = output.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+            #expect(rows.count == 51)
+            let scores = rows.compactMap { Double($0[2]) }
+            #expect(scores.count == 51)
+            #expect(scores.allSatisfy { (0...1).contains($0) })
+            #expect(scores.last == scores.max())
+        }
     }
 }

@@ -4,92 +4,101 @@ import Testing
 /// Detection inside `run`: alerts reach the alerts topic, and a worker killed
 /// mid-stream and restarted from its state directory gives exactly the alerts
 /// of an uninterrupted worker.
-@Suite("countersign run with detection", .serialized)
-struct DetectionRunTests {
-    /// The event ids (alert ids) of every message in a topic, read with kcat.
-    func alertIDs(_ topic: String, broker: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = ["-b", broker, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.split(separator: "\n").compactMap(EndToEnd.eventID)
-    }
+extension EndToEndSuites {
+    @Suite("countersign run with detection", .serialized)
+    struct DetectionRunTests {
+        /// The event ids (alert ids) of every message in a topic, read with kcat.
+        func alertIDs(_ topic: String, broker: String) throws -> [String] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            process.arguments = ["-b", broker, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text.split(separator: "\n").compactMap(EndToEnd.eventID)
+        }
 
-    func pipeline(topic: String, group: String, state: URL, alerts: String) throws -> URL {
-        try EndToEnd.pipeline(
-            topic: topic,
-            group: group,
-            source: """
-                  batch_size: 100
-                  commit_interval_ms: 100
-                detectors:
-                  alerts_topic: \(alerts)
-                  state_directory: \(state.path)
-                  snapshot_interval_seconds: 1
-                """
+        func pipeline(topic: String, group: String, state: URL, alerts: String) throws -> URL {
+            try EndToEnd.pipeline(
+                topic: topic,
+                group: group,
+                source: """
+                      batch_size: 100
+                      commit_interval_ms: 100
+                    detectors:
+                      alerts_topic: \(alerts)
+                      state_directory: \(state.path)
+                      snapshot_interval_seconds: 1
+                    """
+            )
+        }
+
+        @Test(
+            "a worker killed with SIGKILL and restarted from its snapshots raises exactly the alerts of an uninterrupted one",
+            .enabled(if: EndToEnd.enabled)
         )
-    }
+        func restartGivesSameAlerts() async throws {
+            let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+            let topic = "detect-run-\(UInt32.random(in: 0...UInt32.max))"
+            let temporary = FileManager.default.temporaryDirectory
+            let stateA = temporary.appendingPathComponent("\(topic)-state-a")
+            let stateB = temporary.appendingPathComponent("\(topic)-state-b")
+            defer { for directory in [stateA, stateB] { try? FileManager.default.removeItem(at: directory) } }
+            // Create the topic before the worker subscribes.
+            _ = try EndToEnd.countersign([
+                "generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic,
+            ])
 
-    @Test(
-        "a worker killed with SIGKILL and restarted from its snapshots raises exactly the alerts of an uninterrupted one",
-        .enabled(if: EndToEnd.enabled)
-    )
-    func restartGivesSameAlerts() async throws {
-        let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
-        let topic = "detect-run-\(UInt32.random(in: 0...UInt32.max))"
-        let temporary = FileManager.default.temporaryDirectory
-        let stateA = temporary.appendingPathComponent("\(topic)-state-a")
-        let stateB = temporary.appendingPathComponent("\(topic)-state-b")
-        defer { for directory in [stateA, stateB] { try? FileManager.default.removeItem(at: directory) } }
-        // Create the topic before the worker subscribes.
-        _ = try EndToEnd.countersign(["generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic])
+            // The worker under test consumes while the generator produces; it is
+            // killed part-way and restarted with the same group and state.
+            let interrupted = try pipeline(
+                topic: topic,
+                group: "\(topic)-b",
+                state: stateB,
+                alerts: "\(topic).alerts-b"
+            )
+            let first = try BackgroundRun(pipeline: interrupted, broker: broker, idleSeconds: nil)
+            #expect(first.waitForAssignment())
+            let generator = Process()
+            generator.executableURL = EndToEnd.binary
+            generator.arguments = [
+                "generate", "--count", "30000", "--seed", "12", "--tenants", "2", "--members-per-tenant", "25",
+                "--spacing-ms", "1800", "--incidents", "6", "--brokers", broker, "--topic", topic, "--rate", "6000",
+            ]
+            generator.standardError = FileHandle.nullDevice
+            try generator.run()
+            try await Task.sleep(for: .milliseconds(2_500))
+            kill(first.process.processIdentifier, SIGKILL)
+            _ = first.finish()
+            generator.waitUntilExit()
+            #expect(generator.terminationStatus == 0)
+            let before = try alertIDs("\(topic).alerts-b", broker: broker)
+            let second = try BackgroundRun(pipeline: interrupted, broker: broker, idleSeconds: 20)
+            let (status, _) = second.finish()
+            #expect(status == 0, "\(second.log.suffix(800))")
 
-        // The worker under test consumes while the generator produces; it is
-        // killed part-way and restarted with the same group and state.
-        let interrupted = try pipeline(topic: topic, group: "\(topic)-b", state: stateB, alerts: "\(topic).alerts-b")
-        let first = try BackgroundRun(pipeline: interrupted, broker: broker, idleSeconds: nil)
-        #expect(first.waitForAssignment())
-        let generator = Process()
-        generator.executableURL = EndToEnd.binary
-        generator.arguments = [
-            "generate", "--count", "30000", "--seed", "12", "--tenants", "2", "--members-per-tenant", "25",
-            "--spacing-ms", "1800", "--incidents", "6", "--brokers", broker, "--topic", topic, "--rate", "6000",
-        ]
-        generator.standardError = FileHandle.nullDevice
-        try generator.run()
-        try await Task.sleep(for: .milliseconds(2_500))
-        kill(first.process.processIdentifier, SIGKILL)
-        _ = first.finish()
-        generator.waitUntilExit()
-        #expect(generator.terminationStatus == 0)
-        let before = try alertIDs("\(topic).alerts-b", broker: broker)
-        let second = try BackgroundRun(pipeline: interrupted, broker: broker, idleSeconds: 20)
-        let (status, _) = second.finish()
-        #expect(status == 0, "\(second.log.suffix(800))")
+            // The reference: another group reads the whole topic in one go.
+            let whole = try pipeline(topic: topic, group: "\(topic)-a", state: stateA, alerts: "\(topic).alerts-a")
+            let reference = try BackgroundRun(pipeline: whole, broker: broker, idleSeconds: 5)
+            let (referenceStatus, _) = reference.finish()
+            #expect(referenceStatus == 0)
+            for file in [interrupted, whole] { try? FileManager.default.removeItem(at: file) }
 
-        // The reference: another group reads the whole topic in one go.
-        let whole = try pipeline(topic: topic, group: "\(topic)-a", state: stateA, alerts: "\(topic).alerts-a")
-        let reference = try BackgroundRun(pipeline: whole, broker: broker, idleSeconds: 5)
-        let (referenceStatus, _) = reference.finish()
-        #expect(referenceStatus == 0)
-        for file in [interrupted, whole] { try? FileManager.default.removeItem(at: file) }
-
-        let expected = try alertIDs("\(topic).alerts-a", broker: broker)
-        let got = try alertIDs("\(topic).alerts-b", broker: broker)
-        #expect(expected.count >= 6, "the planted incidents raise alerts")
-        #expect(Set(expected).count == expected.count, "one uninterrupted run raises each alert once")
-        #expect(
-            Set(got) == Set(expected),
-            "restarted: \(Set(got).count) distinct alerts, uninterrupted: \(expected.count)"
-        )
-        print(
-            "detection restart test: \(expected.count) alerts; the killed worker had sent \(before.count),"
-                + " \(got.count - Set(got).count) re-sent after the restart (same ids)"
-        )
+            let expected = try alertIDs("\(topic).alerts-a", broker: broker)
+            let got = try alertIDs("\(topic).alerts-b", broker: broker)
+            #expect(expected.count >= 6, "the planted incidents raise alerts")
+            #expect(Set(expected).count == expected.count, "one uninterrupted run raises each alert once")
+            #expect(
+                Set(got) == Set(expected),
+                "restarted: \(Set(got).count) distinct alerts, uninterrupted: \(expected.count)"
+            )
+            print(
+                "detection restart test: \(expected.count) alerts; the killed worker had sent \(before.count),"
+                    + " \(got.count - Set(got).count) re-sent after the restart (same ids)"
+            )
+        }
     }
 }

@@ -2,149 +2,155 @@ import Foundation
 import Testing
 
 /// `run` into the PostgreSQL hot tier that the harness starts.
-@Suite("countersign run into PostgreSQL", .serialized)
-struct PostgresRunTests {
-    static var server: String? { EndToEnd.environment["COUNTERSIGN_TEST_PG"] }
+extension EndToEndSuites {
+    @Suite("countersign run into PostgreSQL", .serialized)
+    struct PostgresRunTests {
+        static var server: String? { EndToEnd.environment["COUNTERSIGN_TEST_PG"] }
 
-    /// A fresh database; returns its connection string. Outage tests use the
-    /// harness's second server, which they may stop.
-    func database(outage: Bool = false) throws -> String {
-        let server = try #require(
-            outage ? EndToEnd.environment["COUNTERSIGN_TEST_PG_OUTAGE"] : Self.server,
-            "the harness's PostgreSQL is not set; run through `make test`"
-        )
-        let name = "run_\(UInt32.random(in: 0...UInt32.max))"
-        #expect(try psql(server, "CREATE DATABASE \(name)") != nil)
-        return server.replacingOccurrences(of: "dbname=countersign_test", with: "dbname=\(name)")
-    }
-
-    /// Runs one statement with psql; returns its unaligned output, or nil on failure.
-    func psql(_ conninfo: String, _ sql: String) throws -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [conninfo, "-qAtX", "-c", sql]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
-    }
-
-    func pipeline(topic: String, group: String, conninfo: String) throws -> URL {
-        try EndToEnd.pipeline(
-            topic: topic,
-            group: group,
-            source: "  batch_size: 2000\ndetectors:\n  enabled: false",
-            // Generated events are dated August 2026: keep them, whatever today's date.
-            sinks: "  - type: postgres\n    conninfo: \(conninfo)\n    retention_days: 3650",
-            name: group
-        )
-    }
-
-    /// The event ids `generate` makes for a count and seed.
-    func generatedIDs(count: Int, seed: Int) throws -> Set<String> {
-        let (_, text) = try EndToEnd.countersign(["generate", "--count", "\(count)", "--seed", "\(seed)"])
-        return Set(text.split(separator: "\n").compactMap(EndToEnd.eventID))
-    }
-
-    func storedIDs(_ conninfo: String) throws -> [String] {
-        try psql(conninfo, "SELECT event_id FROM events")?.split(separator: "\n").map(String.init) ?? []
-    }
-
-    /// 100,000 in `make test`; `make soak` sets COUNTERSIGN_PG_EVENTS=1000000.
-    static var count: Int { Int(EndToEnd.environment["COUNTERSIGN_PG_EVENTS"] ?? "") ?? 100_000 }
-
-    @Test(
-        "100,000 events (a million in make soak) through run: the table holds exactly the events produced; a second delivery adds no row",
-        .enabled(if: EndToEnd.enabled)
-    )
-    func everyEventOnce() async throws {
-        let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
-        let conninfo = try database()
-        let topic = "pg-\(UInt32.random(in: 0...UInt32.max))"
-        _ = try EndToEnd.countersign(["generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic])
-        let first = try pipeline(topic: topic, group: "\(topic)-a", conninfo: conninfo)
-        let second = try pipeline(topic: topic, group: "\(topic)-b", conninfo: conninfo)
-        defer { for file in [first, second] { try? FileManager.default.removeItem(at: file) } }
-
-        let worker = try BackgroundRun(pipeline: first, broker: broker)
-        #expect(worker.waitForAssignment())
-        let (generated, _) = try EndToEnd.countersign([
-            "generate", "--count", "\(Self.count)", "--seed", "31", "--brokers", broker, "--topic", topic, "--rate",
-            "20000",
-        ])
-        #expect(generated == 0)
-        let (status, output) = worker.finish()
-        #expect(status == 0, "\(worker.log.suffix(600))")
-        #expect(output.contains("0 dead-lettered"))
-
-        let expected = try generatedIDs(count: Self.count, seed: 31).union(generatedIDs(count: 1, seed: 1))
-        let stored = try storedIDs(conninfo)
-        #expect(stored.count == Self.count + 1)
-        #expect(Set(stored).count == stored.count)
-        #expect(Set(stored).subtracting(expected).isEmpty && expected.subtracting(stored).isEmpty)
-
-        // Another group reads what the broker still holds: all of it stored already.
-        let again = try BackgroundRun(pipeline: second, broker: broker)
-        let (againStatus, againOutput) = again.finish()
-        #expect(againStatus == 0)
-        #expect(againOutput.contains("acknowledged by every sink"))
-        let after = try psql(conninfo, "SELECT count(*), count(DISTINCT event_id) FROM events")
-        #expect(after == "\(Self.count + 1)|\(Self.count + 1)")
-        print(
-            "postgres test: first run \(output.split(separator: "\n").first ?? ""); second run \(againOutput.split(separator: "\n").first ?? "")"
-        )
-    }
-
-    @Test(
-        "the server stopped for 30 seconds mid-stream: consumption pauses, then every event lands once",
-        .enabled(if: EndToEnd.enabled)
-    )
-    func outage() async throws {
-        let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
-        let stop = try #require(EndToEnd.environment["COUNTERSIGN_TEST_PG_STOP"])
-        let start = try #require(EndToEnd.environment["COUNTERSIGN_TEST_PG_START"])
-        let conninfo = try database(outage: true)
-        let topic = "pg-outage-\(UInt32.random(in: 0...UInt32.max))"
-        _ = try EndToEnd.countersign(["generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic])
-        let file = try pipeline(topic: topic, group: "\(topic)-a", conninfo: conninfo)
-        defer { try? FileManager.default.removeItem(at: file) }
-
-        let worker = try BackgroundRun(pipeline: file, broker: broker, idleSeconds: 15)
-        #expect(worker.waitForAssignment())
-        let generator = Process()
-        generator.executableURL = EndToEnd.binary
-        generator.arguments = [
-            "generate", "--count", "30000", "--seed", "32", "--brokers", broker, "--topic", topic, "--rate", "2000",
-        ]
-        try generator.run()
-        try await Task.sleep(for: .seconds(3))
-        /// Runs a harness script and waits for it with waitpid: Foundation's
-        /// Process missed the exit of these short scripts here and waited forever.
-        func run(_ script: String) -> Int32 {
-            var pid: pid_t = 0
-            let arguments = [strdup(script), nil]
-            defer { free(arguments[0]) }
-            guard posix_spawn(&pid, script, nil, nil, arguments, environ) == 0 else { return -1 }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            return status
+        /// A fresh database; returns its connection string. Outage tests use the
+        /// harness's second server, which they may stop.
+        func database(outage: Bool = false) throws -> String {
+            let server = try #require(
+                outage ? EndToEnd.environment["COUNTERSIGN_TEST_PG_OUTAGE"] : Self.server,
+                "the harness's PostgreSQL is not set; run through `make test`"
+            )
+            let name = "run_\(UInt32.random(in: 0...UInt32.max))"
+            #expect(try psql(server, "CREATE DATABASE \(name)") != nil)
+            return server.replacingOccurrences(of: "dbname=countersign_test", with: "dbname=\(name)")
         }
-        #expect(run(stop) == 0)
-        try await Task.sleep(for: .seconds(30))
-        #expect(run(start) == 0)
-        generator.waitUntilExit()
-        let (status, output) = worker.finish()
-        #expect(status == 0, "\(worker.log.suffix(600))")
-        #expect(worker.log.contains("a sink did not acknowledge; pausing"), "the outage was not noticed")
 
-        let expected = try generatedIDs(count: 30_000, seed: 32).union(generatedIDs(count: 1, seed: 1))
-        let stored = try storedIDs(conninfo)
-        #expect(stored.count == 30_001)
-        // Counts only: a failing set comparison would print 30,000 ids.
-        #expect(Set(stored).subtracting(expected).count == 0 && expected.subtracting(stored).count == 0)
-        print("postgres outage test: \(output.split(separator: "\n").first ?? "")")
+        /// Runs one statement with psql; returns its unaligned output, or nil on failure.
+        func psql(_ conninfo: String, _ sql: String) throws -> String? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            process.arguments = [conninfo, "-qAtX", "-c", sql]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        }
+
+        func pipeline(topic: String, group: String, conninfo: String) throws -> URL {
+            try EndToEnd.pipeline(
+                topic: topic,
+                group: group,
+                source: "  batch_size: 2000\ndetectors:\n  enabled: false",
+                // Generated events are dated August 2026: keep them, whatever today's date.
+                sinks: "  - type: postgres\n    conninfo: \(conninfo)\n    retention_days: 3650",
+                name: group
+            )
+        }
+
+        /// The event ids `generate` makes for a count and seed.
+        func generatedIDs(count: Int, seed: Int) throws -> Set<String> {
+            let (_, text) = try EndToEnd.countersign(["generate", "--count", "\(count)", "--seed", "\(seed)"])
+            return Set(text.split(separator: "\n").compactMap(EndToEnd.eventID))
+        }
+
+        func storedIDs(_ conninfo: String) throws -> [String] {
+            try psql(conninfo, "SELECT event_id FROM events")?.split(separator: "\n").map(String.init) ?? []
+        }
+
+        /// 100,000 in `make test`; `make soak` sets COUNTERSIGN_PG_EVENTS=1000000.
+        static var count: Int { Int(EndToEnd.environment["COUNTERSIGN_PG_EVENTS"] ?? "") ?? 100_000 }
+
+        @Test(
+            "100,000 events (a million in make soak) through run: the table holds exactly the events produced; a second delivery adds no row",
+            .enabled(if: EndToEnd.enabled)
+        )
+        func everyEventOnce() async throws {
+            let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+            let conninfo = try database()
+            let topic = "pg-\(UInt32.random(in: 0...UInt32.max))"
+            _ = try EndToEnd.countersign([
+                "generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic,
+            ])
+            let first = try pipeline(topic: topic, group: "\(topic)-a", conninfo: conninfo)
+            let second = try pipeline(topic: topic, group: "\(topic)-b", conninfo: conninfo)
+            defer { for file in [first, second] { try? FileManager.default.removeItem(at: file) } }
+
+            let worker = try BackgroundRun(pipeline: first, broker: broker)
+            #expect(worker.waitForAssignment())
+            let (generated, _) = try EndToEnd.countersign([
+                "generate", "--count", "\(Self.count)", "--seed", "31", "--brokers", broker, "--topic", topic, "--rate",
+                "20000",
+            ])
+            #expect(generated == 0)
+            let (status, output) = worker.finish()
+            #expect(status == 0, "\(worker.log.suffix(600))")
+            #expect(output.contains("0 dead-lettered"))
+
+            let expected = try generatedIDs(count: Self.count, seed: 31).union(generatedIDs(count: 1, seed: 1))
+            let stored = try storedIDs(conninfo)
+            #expect(stored.count == Self.count + 1)
+            #expect(Set(stored).count == stored.count)
+            #expect(Set(stored).subtracting(expected).isEmpty && expected.subtracting(stored).isEmpty)
+
+            // Another group reads what the broker still holds: all of it stored already.
+            let again = try BackgroundRun(pipeline: second, broker: broker)
+            let (againStatus, againOutput) = again.finish()
+            #expect(againStatus == 0)
+            #expect(againOutput.contains("acknowledged by every sink"))
+            let after = try psql(conninfo, "SELECT count(*), count(DISTINCT event_id) FROM events")
+            #expect(after == "\(Self.count + 1)|\(Self.count + 1)")
+            print(
+                "postgres test: first run \(output.split(separator: "\n").first ?? ""); second run \(againOutput.split(separator: "\n").first ?? "")"
+            )
+        }
+
+        @Test(
+            "the server stopped for 30 seconds mid-stream: consumption pauses, then every event lands once",
+            .enabled(if: EndToEnd.enabled)
+        )
+        func outage() async throws {
+            let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+            let stop = try #require(EndToEnd.environment["COUNTERSIGN_TEST_PG_STOP"])
+            let start = try #require(EndToEnd.environment["COUNTERSIGN_TEST_PG_START"])
+            let conninfo = try database(outage: true)
+            let topic = "pg-outage-\(UInt32.random(in: 0...UInt32.max))"
+            _ = try EndToEnd.countersign([
+                "generate", "--count", "1", "--seed", "1", "--brokers", broker, "--topic", topic,
+            ])
+            let file = try pipeline(topic: topic, group: "\(topic)-a", conninfo: conninfo)
+            defer { try? FileManager.default.removeItem(at: file) }
+
+            let worker = try BackgroundRun(pipeline: file, broker: broker, idleSeconds: 15)
+            #expect(worker.waitForAssignment())
+            let generator = Process()
+            generator.executableURL = EndToEnd.binary
+            generator.arguments = [
+                "generate", "--count", "30000", "--seed", "32", "--brokers", broker, "--topic", topic, "--rate", "2000",
+            ]
+            try generator.run()
+            try await Task.sleep(for: .seconds(3))
+            /// Runs a harness script and waits for it with waitpid: Foundation's
+            /// Process missed the exit of these short scripts here and waited forever.
+            func run(_ script: String) -> Int32 {
+                var pid: pid_t = 0
+                let arguments = [strdup(script), nil]
+                defer { free(arguments[0]) }
+                guard posix_spawn(&pid, script, nil, nil, arguments, environ) == 0 else { return -1 }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                return status
+            }
+            #expect(run(stop) == 0)
+            try await Task.sleep(for: .seconds(30))
+            #expect(run(start) == 0)
+            generator.waitUntilExit()
+            let (status, output) = worker.finish()
+            #expect(status == 0, "\(worker.log.suffix(600))")
+            #expect(worker.log.contains("a sink did not acknowledge; pausing"), "the outage was not noticed")
+
+            let expected = try generatedIDs(count: 30_000, seed: 32).union(generatedIDs(count: 1, seed: 1))
+            let stored = try storedIDs(conninfo)
+            #expect(stored.count == 30_001)
+            // Counts only: a failing set comparison would print 30,000 ids.
+            #expect(Set(stored).subtracting(expected).count == 0 && expected.subtracting(stored).count == 0)
+            print("postgres outage test: \(output.split(separator: "\n").first ?? "")")
+        }
     }
 }

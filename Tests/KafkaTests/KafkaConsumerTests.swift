@@ -5,7 +5,8 @@ import Testing
 @Suite("Kafka consumer", .serialized)
 struct KafkaConsumerTests {
     /// Polls until `count` messages arrived or `seconds` passed.
-    func consume(_ consumer: KafkaConsumer, count: Int, seconds: Double = 30) async throws -> [KafkaConsumer.Message] {
+    /// Generous: only a failing test waits it out, and a loaded machine makes group joins slow.
+    func consume(_ consumer: KafkaConsumer, count: Int, seconds: Double = 240) async throws -> [KafkaConsumer.Message] {
         var messages: [KafkaConsumer.Message] = []
         let deadline = Date().addingTimeInterval(seconds)
         while messages.count < count, Date() < deadline {
@@ -70,7 +71,7 @@ struct KafkaConsumerTests {
             topics: ["audit"]
         )
         // Join the group before pausing: only an assigned partition can be paused.
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(180)
         while consumer.assignment.isEmpty, Date() < deadline {
             _ = try await consumer.poll(timeoutMilliseconds: 200)
         }
