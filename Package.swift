@@ -55,6 +55,9 @@ let package = Package(
             ]
         ),
 
+        // The SIEM output: CEF encoding and syslog framing (pure), transports later.
+        .target(name: "SIEM", dependencies: ["AuditEvent", "Detection"]),
+
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(
             name: "Worker",
@@ -99,6 +102,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection"]),
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: [

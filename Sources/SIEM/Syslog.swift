@@ -1,0 +1,111 @@
+import AuditEvent
+
+/// Syslog messages around a CEF payload: RFC 5424 (default) or RFC 3164,
+/// and the RFC 6587 framings for stream transports.
+public struct SyslogFormat: Sendable, Hashable {
+    public enum Standard: String, Sendable, Hashable, CaseIterable {
+        case rfc5424
+        case rfc3164
+    }
+
+    public var standard: Standard = .rfc5424
+    /// 0-23; 13 (log audit) by default, 4 or 10 for security/auth, 16-23 for local0-7.
+    public var facility: Int = 13
+    public var hostname: String = "-"
+    public var appName: String = "countersign"
+    public var procID: String = "-"
+    /// RFC 5424 says a UTF-8 MSG starts with a BOM; many collectors choke on
+    /// it, so it can be turned off.
+    public var byteOrderMark: Bool = true
+    /// Private SD-ID for the structured data (32473 is the documentation enterprise number).
+    public var sdID: String = "countersign@32473"
+
+    public init() {}
+
+    /// CEF severity 0-10 to syslog severity 0-7: 9-10 critical (2), 7-8 error
+    /// (3), 4-6 warning (4), 1-3 notice (5), 0 informational (6).
+    public static func syslogSeverity(cef: Int) -> Int {
+        switch cef {
+        case 9...: 2
+        case 7...8: 3
+        case 4...6: 4
+        case 1...3: 5
+        default: 6
+        }
+    }
+
+    /// One message: header, structured data (5424) and the CEF payload.
+    /// `msgID` is the CEF class (e.g. `detection:spike`), `structured` the
+    /// SD-PARAMs (name, value) of the private element.
+    public func message(
+        cef: String,
+        severity cefSeverity: Int,
+        time: Timestamp,
+        msgID: String,
+        structured: [(String, String)]
+    ) -> [UInt8] {
+        let pri = "<\(facility * 8 + Self.syslogSeverity(cef: cefSeverity))>"
+        switch standard {
+        case .rfc5424:
+            var header = pri + "1 " + Self.rfc5424Time(time) + " "
+            header += Self.field(hostname, 255) + " " + Self.field(appName, 48) + " " + Self.field(procID, 128) + " "
+            header += Self.field(msgID, 32) + " "
+            if structured.isEmpty {
+                header += "-"
+            } else {
+                header += "[" + Self.field(sdID, 32)
+                for (name, value) in structured { header += " \(Self.field(name, 32))=\"\(Self.paramValue(value))\"" }
+                header += "]"
+            }
+            header += " "
+            return Array(header.utf8) + (byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + Array(cef.utf8)
+        case .rfc3164:
+            let tag = String(Self.field(appName, 32).prefix(32))
+            return Array((pri + Self.rfc3164Time(time) + " " + Self.field(hostname, 255) + " " + tag + ": " + cef).utf8)
+        }
+    }
+
+    /// RFC 6587 octet counting: `LEN SP MSG`.
+    public static func octetCounted(_ message: [UInt8]) -> [UInt8] {
+        Array("\(message.count) ".utf8) + message
+    }
+
+    /// RFC 6587 non-transparent framing: the message then LF. (A CEF payload
+    /// never holds a raw LF: the encoder escapes it.)
+    public static func lineFramed(_ message: [UInt8]) -> [UInt8] { message + [0x0A] }
+
+    /// A header field: printable US-ASCII (33-126) only, at most `limit`; `-` when empty.
+    static func field(_ value: String, _ limit: Int) -> String {
+        let kept = value.unicodeScalars.filter { (33...126).contains($0.value) }.prefix(limit)
+        return kept.isEmpty ? "-" : String(String.UnicodeScalarView(kept))
+    }
+
+    /// An SD-PARAM value: `"`, `\` and `]` escaped.
+    static func paramValue(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "]": out += "\\]"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// RFC 3339 with upper-case T and Z and millisecond precision.
+    static func rfc5424Time(_ time: Timestamp) -> String { time.rfc3339 }
+
+    /// `Mmm dd hh:mm:ss` (day space-padded), UTC.
+    static func rfc3164Time(_ time: Timestamp) -> String {
+        let text = time.rfc3339  // 2026-08-20T10:15:02.481Z
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let parts = text.split(separator: "T")
+        let date = parts[0].split(separator: "-")
+        let month = months[(Int(date[1]) ?? 1) - 1]
+        let day = Int(date[2]) ?? 1
+        let clock = parts[1].prefix(8)
+        return "\(month) \(day < 10 ? " " : "")\(day) \(clock)"
+    }
+}
