@@ -55,8 +55,8 @@ let package = Package(
             ]
         ),
 
-        // The SIEM output: CEF encoding and syslog framing (pure), transports later.
-        .target(name: "SIEM", dependencies: ["AuditEvent", "Detection"]),
+        // The SIEM output: CEF encoding and syslog framing (pure), UDP and TCP transports, the sink.
+        .target(name: "SIEM", dependencies: ["AuditEvent", "Blocking", "Detection", "Pipeline"]),
 
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(
@@ -73,7 +73,7 @@ let package = Package(
             name: "Countersign",
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
-                "Worker",
+                "SIEM", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection"]),
+        .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline"]),
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: [

@@ -12,6 +12,9 @@
 #   COUNTERSIGN_TEST_PG_OUTAGE  a second throwaway server, only for outage tests
 #   COUNTERSIGN_TEST_PG_STOP, COUNTERSIGN_TEST_PG_START
 #                           scripts that stop and start that second server
+#   COUNTERSIGN_TEST_SYSLOG_UDP, COUNTERSIGN_TEST_SYSLOG_TCP
+#                           host:port of an rsyslogd; COUNTERSIGN_TEST_SYSLOG_DIR holds
+#                           udp.log and tcp.log, one line per parsed message
 #   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
 #                           (librdkafka's mock cluster over loopback TCP); when
 #                           already set, that cluster is used and none is started
@@ -39,6 +42,10 @@ free_port() {
 
 stop_all() {
     status=$?
+    if [ -n "${syslog_pid:-}" ]; then
+        kill -TERM "$syslog_pid" 2>/dev/null || true
+        wait "$syslog_pid" 2>/dev/null || true
+    fi
     if [ -n "${broker_pid:-}" ]; then
         kill -TERM "$broker_pid" 2>/dev/null || true
         wait "$broker_pid" 2>/dev/null || true
@@ -88,6 +95,30 @@ export COUNTERSIGN_TEST_PG_STOP=$pg_outage_data.stop COUNTERSIGN_TEST_PG_START=$
 export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres PGDATABASE=countersign_test
 export COUNTERSIGN_TEST_PG="host=127.0.0.1 port=$pg_port user=postgres dbname=countersign_test"
 echo "harness: PostgreSQL on 127.0.0.1:$pg_port (data in $pg_data)"
+
+# rsyslog: UDP and TCP listeners on free loopback ports, each writing what
+# it parsed (RFC 5424: app-name, msgid, structured data, msg) to its own file.
+syslog_dir="$work/rsyslog"
+mkdir -p "$syslog_dir"
+syslog_udp=$(free_port)
+syslog_tcp=$(free_port)
+cat >"$syslog_dir/rsyslog.conf" <<CONF
+global(workDirectory="$syslog_dir" maxMessageSize="64k")
+module(load="imudp")
+module(load="imtcp")
+template(name="fields" type="string" string="%app-name%\t%msgid%\t%structured-data%\t%msg%\n")
+ruleset(name="udp") { action(type="omfile" file="$syslog_dir/udp.log" template="fields") }
+ruleset(name="tcp") { action(type="omfile" file="$syslog_dir/tcp.log" template="fields") }
+input(type="imudp" address="127.0.0.1" port="$syslog_udp" ruleset="udp" rcvbufSize="8m")
+input(type="imtcp" address="127.0.0.1" port="$syslog_tcp" ruleset="tcp")
+CONF
+rsyslogd -n -f "$syslog_dir/rsyslog.conf" -i "$syslog_dir/rsyslogd.pid" >"$syslog_dir/rsyslogd.log" 2>&1 &
+syslog_pid=$!
+sleep 0.5
+kill -0 "$syslog_pid" 2>/dev/null || { cat "$syslog_dir/rsyslogd.log" >&2; exit 1; }
+export COUNTERSIGN_TEST_SYSLOG_UDP=127.0.0.1:$syslog_udp COUNTERSIGN_TEST_SYSLOG_TCP=127.0.0.1:$syslog_tcp
+export COUNTERSIGN_TEST_SYSLOG_DIR=$syslog_dir
+echo "harness: rsyslog on udp/$syslog_udp and tcp/$syslog_tcp (files in $syslog_dir)"
 
 if [ -z "${COUNTERSIGN_TEST_KAFKA:-}" ]; then
     countersign=${COUNTERSIGN_BIN:-.build/debug/countersign}
