@@ -66,10 +66,12 @@ public struct PipelineSpec: Sendable, Hashable {
         case jsonl(path: String)
         /// The PostgreSQL hot tier.
         case postgres(Postgres)
+        /// CEF over syslog to a SIEM collector.
+        case siem(SIEM)
 
         /// The `type` names of the pipeline file.
         public enum Kind: String, Sendable, Hashable, CaseIterable {
-            case null, summary, jsonl, postgres
+            case null, summary, jsonl, postgres, siem
         }
 
         public var kind: Kind {
@@ -78,7 +80,30 @@ public struct PipelineSpec: Sendable, Hashable {
             case .summary: .summary
             case .jsonl: .jsonl
             case .postgres: .postgres
+            case .siem: .siem
             }
+        }
+
+        public struct SIEM: Sendable, Hashable {
+            public enum Transport: String, Sendable, Hashable, CaseIterable { case udp, tcp }
+            public enum Framing: String, Sendable, Hashable, CaseIterable {
+                case octetCounting = "octet_counting"
+                case lf
+            }
+            public enum Format: String, Sendable, Hashable, CaseIterable { case rfc5424, rfc3164 }
+            public enum Selection: String, Sendable, Hashable, CaseIterable { case alerts, all }
+
+            public var host = "127.0.0.1"
+            public var port = 514
+            public var transport = Transport.tcp
+            public var framing = Framing.octetCounting
+            public var format = Format.rfc5424
+            public var facility = 13
+            public var hostname = "-"
+            public var byteOrderMark = true
+            public var send = Selection.alerts
+            public var maxMessageBytes: Int?
+            public init() {}
         }
 
         public struct Postgres: Sendable, Hashable {

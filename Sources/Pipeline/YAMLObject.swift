@@ -155,6 +155,11 @@ struct YAMLObject {
         }
     }
 
+    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(PipelineFileError) -> Int? {
+        guard pairs.contains(where: { $0.key == key }) else { return nil }
+        return try integer(key, default: range.lowerBound, in: range)
+    }
+
     mutating func optionalString(_ key: String) throws(PipelineFileError) -> String? {
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try string(key)

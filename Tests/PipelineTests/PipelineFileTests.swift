@@ -80,7 +80,7 @@ struct PipelineFileTests {
             ),
             (
                 minimal.replacingOccurrences(of: "type: null", with: "type: postgres-ish"), 8, "sinks[0].type",
-                "expected one of: null, summary, jsonl, postgres"
+                "expected one of: null, summary, jsonl, postgres, siem"
             ),
             (minimal.replacingOccurrences(of: "    group.id: g\n", with: ""), 2, "source.kafka.group.id", "required"),
             (

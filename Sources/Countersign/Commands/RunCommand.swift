@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Pipeline
 import PostgresSink
+import SIEM
 import ServiceLifecycle
 import Worker
 
@@ -55,6 +56,8 @@ struct RunCommand: AsyncParsableCommand {
                     }
                 )
                 return PostgresSink(settings: settings, logger: logger)
+            case .siem(let siem):
+                return SIEMSink(settings: SIEMSettings(siem))
             }
         }
         let source = KafkaSourceService(configuration: SourceConfiguration(spec), sinks: sinks, logger: logger)
