@@ -45,6 +45,7 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench consume --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench stall --events 500000
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
+	$(RELEASE_BIN)/CountersignBench siem --events $(BENCH_EVENTS)
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
 		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
 

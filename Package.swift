@@ -86,7 +86,7 @@ let package = Package(
             name: "CountersignBench",
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
-                "Worker",
+                "SIEM", "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

@@ -13,13 +13,14 @@ while let argument = arguments.first {
     case "-h", "--help":
         print(
             """
-            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | eval] [--events N] [--peer-events N]
+            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | siem | eval] [--events N] [--peer-events N]
               decode          the simdjson decoder and Foundation's JSONDecoder on the same messages
               decode-profile  a steady decode loop over 2,000 messages, for perf and callgrind
               consume         the worker's source (decode, null sink) and kcat on the same topic
               stall           resident memory while a sink refuses every batch for 10 s, then recovers
               detect          decode + detection, 100,000 members and 50 tools; memory with 1M member x tool keys
               postgres        the PostgreSQL sink and psql \\copy of the same rows (needs COUNTERSIGN_TEST_PG)
+              siem            CEF encoding + syslog framing + TCP and UDP sends to a loopback receiver
               eval            generated scenarios through `countersign detect`: precision, recall, F1
             """
         )
@@ -36,6 +37,7 @@ for suite in suites {
     case "stall": try await StallBenchmark(events: events).run()
     case "detect": try DetectBenchmark(events: events).run()
     case "postgres": try await PostgresBenchmark(events: events).run()
+    case "siem": try await SIEMBenchmark(messages: events).run()
     case "eval":
         let binary = ProcessInfo.processInfo.environment["COUNTERSIGN_BIN"] ?? ".build/release/countersign"
         try Evaluation(countersign: binary).run()

@@ -78,7 +78,7 @@ public actor SIEMSink: Sink {
         if let tenant { structured.append(("tenant", tenant)) }
         if let detector { structured.append(("detector", detector)) }
         var bytes = settings.format.message(
-            cef: try CEFEncoder.encode(cef),
+            cefBytes: try CEFEncoder.encodeBytes(cef),
             severity: cef.severity,
             time: time,
             msgID: cef.classID,

@@ -44,6 +44,17 @@ public struct SyslogFormat: Sendable, Hashable {
         msgID: String,
         structured: [(String, String)]
     ) -> [UInt8] {
+        message(cefBytes: Array(cef.utf8), severity: cefSeverity, time: time, msgID: msgID, structured: structured)
+    }
+
+    /// The same with the CEF payload already as UTF-8 bytes.
+    public func message(
+        cefBytes cef: [UInt8],
+        severity cefSeverity: Int,
+        time: Timestamp,
+        msgID: String,
+        structured: [(String, String)]
+    ) -> [UInt8] {
         let pri = "<\(facility * 8 + Self.syslogSeverity(cef: cefSeverity))>"
         switch standard {
         case .rfc5424:
@@ -58,10 +69,13 @@ public struct SyslogFormat: Sendable, Hashable {
                 header += "]"
             }
             header += " "
-            return Array(header.utf8) + (byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + Array(cef.utf8)
+            var bytes = Array(header.utf8)
+            bytes.reserveCapacity(bytes.count + 3 + cef.count)
+            if byteOrderMark { bytes += [0xEF, 0xBB, 0xBF] }
+            return bytes + cef
         case .rfc3164:
             let tag = String(Self.field(appName, 32).prefix(32))
-            return Array((pri + Self.rfc3164Time(time) + " " + Self.field(hostname, 255) + " " + tag + ": " + cef).utf8)
+            return Array((pri + Self.rfc3164Time(time) + " " + Self.field(hostname, 255) + " " + tag + ": ").utf8) + cef
         }
     }
 

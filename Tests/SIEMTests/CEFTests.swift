@@ -32,7 +32,7 @@ struct CEFTests {
         )
         #expect(
             cef
-                == #"CEF:0|Acme\|Corp|Back\\slash|1=0|id|line break|10|suser=a\=b msg=pipe | and \\\= and\nnew cs1=x"#
+                == #"CEF:0|Acme\|Corp|Back\\slash|1=0|id|line  break|10|suser=a\=b msg=pipe | and \\\= and\nnew cs1=x"#
         )
     }
 
