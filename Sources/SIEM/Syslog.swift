@@ -90,12 +90,17 @@ public struct SyslogFormat: Sendable, Hashable {
 
     /// A header field: printable US-ASCII (33-126) only, at most `limit`; `-` when empty.
     static func field(_ value: String, _ limit: Int) -> String {
+        // The usual case, checked on bytes: already printable ASCII and short enough.
+        if !value.isEmpty, value.utf8.count <= limit, value.utf8.allSatisfy({ (33...126).contains($0) }) {
+            return value
+        }
         let kept = value.unicodeScalars.filter { (33...126).contains($0.value) }.prefix(limit)
         return kept.isEmpty ? "-" : String(String.UnicodeScalarView(kept))
     }
 
     /// An SD-PARAM value: `"`, `\` and `]` escaped.
     static func paramValue(_ value: String) -> String {
+        if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 == 0x5D }) { return value }
         var out = ""
         for character in value {
             switch character {
