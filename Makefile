@@ -37,7 +37,7 @@ format:
 	$(SWIFT) format --in-place --recursive $(FORMAT_PATHS)
 
 demo: release
-	@scripts/demo.sh $(RELEASE_BIN)/countersign
+	@COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- scripts/demo.sh $(RELEASE_BIN)/countersign
 
 bench: setup
 	$(SWIFT) build -c release

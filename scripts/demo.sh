@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on this machine. A local Kafka-protocol broker,
 # generated gateway traffic with a few malformed messages mixed in, and the
-# worker consuming it through Pipelines/demo.yaml. Each capability joins this
+# worker consuming it through Pipelines/demo.yaml into PostgreSQL and a
+# syslog collector. Run it through scripts/harness.sh (make demo does), which
+# starts the throwaway PostgreSQL and rsyslog. Each capability joins this
 # script as it lands.
 set -euo pipefail
 countersign=${1:-.build/release/countersign}
@@ -40,8 +42,19 @@ printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-1","event_kind":"tool_call"
 
 echo
 echo "== countersign run --pipeline Pipelines/demo.yaml (stops once the topic is drained)"
+: "${COUNTERSIGN_TEST_SYSLOG_TCP:?run the demo through scripts/harness.sh (make demo)}"
 COUNTERSIGN_KAFKA=$broker COUNTERSIGN_STATE=$work/state \
+    SIEM_HOST=${COUNTERSIGN_TEST_SYSLOG_TCP%:*} SIEM_PORT=${COUNTERSIGN_TEST_SYSLOG_TCP##*:} \
     "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log"
+
+echo
+echo "== PostgreSQL: the hot tier (queries from docs/analyst-queries.md)"
+psql -X -c "SELECT count(*) AS events, count(DISTINCT actor_id) AS members, min(occurred_at), max(occurred_at) FROM events"
+psql -X -c "SELECT detector, max(severity) AS worst, count(*) AS alerts, count(DISTINCT actor_id) AS members FROM alerts GROUP BY detector ORDER BY alerts DESC"
+
+echo
+echo "== the SIEM: what rsyslog received (app-name, msgid, structured data, CEF), first 3 of $(wc -l <"$COUNTERSIGN_TEST_SYSLOG_DIR/tcp.log")"
+head -3 "$COUNTERSIGN_TEST_SYSLOG_DIR/tcp.log" | cut -c1-300
 
 echo
 echo "== the alerts topic, read back with kcat: one mcp.audit/1 detection event per alert"
