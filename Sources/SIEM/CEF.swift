@@ -171,18 +171,4 @@ public enum CEFEncoder {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 
-    /// A header field alone (for tests and docs).
-    public static func header(_ value: String, limit: Int) -> String {
-        var out: [UInt8] = []
-        header(value, limit: limit, into: &out)
-        return String(decoding: out.dropLast(), as: UTF8.self)
-    }
-
-    /// An extension value alone (for tests and docs).
-    public static func extensionValue(_ value: String, limit: Int) -> String {
-        var out: [UInt8] = []
-        extensionValue(value, limit: limit, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
 }

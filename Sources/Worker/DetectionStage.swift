@@ -2,6 +2,7 @@ import AuditEvent
 import Detection
 import Kafka
 import Pipeline
+import Synchronization
 
 /// Runs the detection engine inside the worker: one engine per partition
 /// (members are keyed to partitions, so a member's state lives with its
@@ -20,6 +21,9 @@ final class DetectionStage: @unchecked Sendable {
     let settings: DetectionSettings
     let store: SnapshotStore?
     private var engines: [TopicPartition: PartitionEngine] = [:]
+    /// Snapshots read at assignment (on librdkafka's thread), kept for the
+    /// first batch of the partition so that the file is read once.
+    private let loaded = Mutex<[TopicPartition: SnapshotStore.Saved]>([:])
 
     struct PartitionEngine {
         var engine: DetectionEngine
@@ -57,7 +61,9 @@ final class DetectionStage: @unchecked Sendable {
     /// Where a partition's reading should start: the next offset of its saved
     /// engine, if there is one. Called on librdkafka's thread at assignment.
     func startingOffset(_ partition: TopicPartition) -> Int64? {
-        store?.load(partition)?.nextOffset
+        guard let saved = store?.load(partition) else { return nil }
+        loaded.withLock { $0[partition] = saved }
+        return saved.nextOffset
     }
 
     /// Saves every engine with the next offset it expects.
@@ -71,6 +77,7 @@ final class DetectionStage: @unchecked Sendable {
     /// Forgets the engine of a partition this worker no longer owns.
     func forget(_ partition: TopicPartition) {
         engines[partition] = nil
+        _ = loaded.withLock { $0.removeValue(forKey: partition) }
     }
 
     /// Totals over every engine, for the run summary and metrics.
@@ -90,7 +97,8 @@ final class DetectionStage: @unchecked Sendable {
     }
 
     private func restore(_ partition: TopicPartition) -> PartitionEngine {
-        if let saved = store?.load(partition),
+        let cached = loaded.withLock { $0.removeValue(forKey: partition) }
+        if let saved = cached ?? store?.load(partition),
             let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings)
         {
             return PartitionEngine(engine: engine, lastOffset: saved.nextOffset - 1)
