@@ -24,6 +24,8 @@ final class DetectionStage: @unchecked Sendable {
     /// Snapshots read at assignment (on librdkafka's thread), kept for the
     /// first batch of the partition so that the file is read once.
     private let loaded = Mutex<[TopicPartition: SnapshotStore.Saved]>([:])
+    /// Events older than their engine's watermark so far (stored, not judged).
+    private(set) var lateEvents = 0
 
     struct PartitionEngine {
         var engine: DetectionEngine
@@ -44,6 +46,7 @@ final class DetectionStage: @unchecked Sendable {
             // Events of one partition come in runs: one dictionary lookup per run.
             let partition = TopicPartition(topic: events[index].topic, partition: events[index].partition)
             var state = engines.removeValue(forKey: partition) ?? restore(partition)
+            let lateBefore = state.engine.statistics.late
             while index < events.count, events[index].partition == partition.partition,
                 events[index].topic == partition.topic
             {
@@ -53,6 +56,7 @@ final class DetectionStage: @unchecked Sendable {
                 }
                 index += 1
             }
+            lateEvents += state.engine.statistics.late - lateBefore
             engines[partition] = state
         }
         return alerts
@@ -78,22 +82,6 @@ final class DetectionStage: @unchecked Sendable {
     func forget(_ partition: TopicPartition) {
         engines[partition] = nil
         _ = loaded.withLock { $0.removeValue(forKey: partition) }
-    }
-
-    /// Totals over every engine, for the run summary and metrics.
-    var statistics: DetectionEngine.Statistics {
-        var total = DetectionEngine.Statistics()
-        for state in engines.values {
-            let s = state.engine.statistics
-            total.events += s.events
-            total.late += s.late
-            total.untracked += s.untracked
-            total.alerts += s.alerts
-            total.evictedMembers += s.evictedMembers
-            total.evictedPairs += s.evictedPairs
-            for (detector, count) in s.alertsByDetector { total.alertsByDetector[detector, default: 0] += count }
-        }
-        return total
     }
 
     private func restore(_ partition: TopicPartition) -> PartitionEngine {

@@ -46,16 +46,7 @@ struct SnapshotStore: Sendable {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw Failure(description: "cannot write '\(temporary)'") }
         defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "cannot write '\(temporary)': \(String(cString: strerror(errno)))")
-            }
-            written += result
-        }
-        guard fsync(descriptor) == 0 else { throw Failure(description: "cannot fsync '\(temporary)'") }
+        if let failure = writeDurably(bytes, to: descriptor, path: temporary) { throw Failure(description: failure) }
         guard rename(temporary, target) == 0 else { throw Failure(description: "cannot rename '\(temporary)'") }
     }
 }

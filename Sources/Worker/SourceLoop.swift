@@ -105,12 +105,12 @@ struct SourceLoop {
                     )
                 }
                 try await deliver(EventBatch(events: events, alerts: alerts))
-                if !alerts.isEmpty, let detection {
-                    let totals = detection.statistics
+                if let detection {
+                    let late = detection.lateEvents
                     statistics.update {
                         $0.alerts += alerts.count
                         for alert in alerts { $0.alertsByDetector[alert.detector.rawValue, default: 0] += 1 }
-                        $0.lateEvents = totals.late
+                        $0.lateEvents = late
                     }
                 }
             }

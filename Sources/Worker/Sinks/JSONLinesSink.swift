@@ -40,24 +40,8 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
         }
         let descriptor = self.descriptor
         let path = self.path
-        let outcome: Failure? = await blocking.run { [bytes] in
-            var written = 0
-            while written < bytes.count {
-                let result = bytes.withUnsafeBytes { buffer in
-                    Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                }
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    return Failure(description: "cannot write '\(path)': \(String(cString: strerror(errno)))")
-                }
-                written += result
-            }
-            if fsync(descriptor) != 0 {
-                return Failure(description: "cannot fsync '\(path)': \(String(cString: strerror(errno)))")
-            }
-            return nil
-        }
-        if let outcome { throw outcome }
+        let failure = await blocking.run { [bytes] in writeDurably(bytes, to: descriptor, path: path) }
+        if let failure { throw Failure(description: failure) }
         return .accepted
     }
 }
