@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -55,8 +56,16 @@ let package = Package(
             ]
         ),
 
-        // The SIEM output: CEF encoding and syslog framing (pure), UDP and TCP transports, the sink.
-        .target(name: "SIEM", dependencies: ["AuditEvent", "Blocking", "Detection", "Pipeline"]),
+        // The SIEM output: CEF encoding and syslog framing (pure), UDP, TCP and TLS transports,
+        // the on-disk spool, the sink.
+        .target(
+            name: "SIEM",
+            dependencies: [
+                "AuditEvent", "Blocking", "COpenSSL", "Detection", "Pipeline",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(

@@ -12,9 +12,14 @@
 #   COUNTERSIGN_TEST_PG_OUTAGE  a second throwaway server, only for outage tests
 #   COUNTERSIGN_TEST_PG_STOP, COUNTERSIGN_TEST_PG_START
 #                           scripts that stop and start that second server
-#   COUNTERSIGN_TEST_SYSLOG_UDP, COUNTERSIGN_TEST_SYSLOG_TCP
+#   COUNTERSIGN_TEST_SYSLOG_UDP, COUNTERSIGN_TEST_SYSLOG_TCP, COUNTERSIGN_TEST_SYSLOG_TLS
 #                           host:port of an rsyslogd; COUNTERSIGN_TEST_SYSLOG_DIR holds
-#                           udp.log and tcp.log, one line per parsed message
+#                           udp.log, tcp.log and tls.log, one line per parsed message,
+#                           and under tls/ the test CA (ca.pem) and a client
+#                           certificate (client.pem, client.key) the TLS listener requires
+#   COUNTERSIGN_TEST_SYSLOG_OUTAGE  host:port (TCP) of a second rsyslogd, only for
+#                           outage tests, writing outage.log; COUNTERSIGN_TEST_SYSLOG_STOP
+#                           and COUNTERSIGN_TEST_SYSLOG_START stop and start it
 #   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
 #                           (librdkafka's mock cluster over loopback TCP); when
 #                           already set, that cluster is used and none is started
@@ -45,6 +50,9 @@ stop_all() {
     if [ -n "${syslog_pid:-}" ]; then
         kill -TERM "$syslog_pid" 2>/dev/null || true
         wait "$syslog_pid" 2>/dev/null || true
+    fi
+    if [ -n "${syslog_dir:-}" ] && [ -s "$syslog_dir/outage.pid" ]; then
+        kill -TERM "$(cat "$syslog_dir/outage.pid")" 2>/dev/null || true
     fi
     if [ -n "${broker_pid:-}" ]; then
         kill -TERM "$broker_pid" 2>/dev/null || true
@@ -96,29 +104,83 @@ export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres PGDATABASE=countersign_t
 export COUNTERSIGN_TEST_PG="host=127.0.0.1 port=$pg_port user=postgres dbname=countersign_test"
 echo "harness: PostgreSQL on 127.0.0.1:$pg_port (data in $pg_data)"
 
-# rsyslog: UDP and TCP listeners on free loopback ports, each writing what
-# it parsed (RFC 5424: app-name, msgid, structured data, msg) to its own file.
+# rsyslog: UDP, TCP and TLS listeners on free loopback ports, each writing
+# what it parsed (RFC 5424: app-name, msgid, structured data, msg) to its own
+# file. The TLS listener (RFC 5425, OpenSSL driver) presents a certificate
+# for localhost and 127.0.0.1 signed by a throwaway CA and requires a client
+# certificate from the same CA.
 syslog_dir="$work/rsyslog"
-mkdir -p "$syslog_dir"
+tls_dir="$syslog_dir/tls"
+mkdir -p "$tls_dir"
+make_certificate() { # NAME SUBJECT EXTENSIONS
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$2" \
+        -keyout "$tls_dir/$1.key" -out "$tls_dir/$1.csr" >/dev/null 2>&1
+    printf '%b' "$3" >"$tls_dir/$1.ext"
+    openssl x509 -req -in "$tls_dir/$1.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+        -days 2 -extfile "$tls_dir/$1.ext" -out "$tls_dir/$1.pem" >/dev/null 2>&1
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Countersign test CA" \
+    -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" >/dev/null 2>&1
+make_certificate server "/CN=localhost" 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'
+make_certificate client "/CN=countersign-test-worker" 'extendedKeyUsage=clientAuth\n'
 syslog_udp=$(free_port)
 syslog_tcp=$(free_port)
+syslog_tls=$(free_port)
 cat >"$syslog_dir/rsyslog.conf" <<CONF
-global(workDirectory="$syslog_dir" maxMessageSize="64k")
+global(workDirectory="$syslog_dir" maxMessageSize="64k"
+       defaultNetstreamDriverCAFile="$tls_dir/ca.pem"
+       defaultNetstreamDriverCertFile="$tls_dir/server.pem"
+       defaultNetstreamDriverKeyFile="$tls_dir/server.key")
 module(load="imudp")
 module(load="imtcp")
 template(name="fields" type="string" string="%app-name%\t%msgid%\t%structured-data%\t%msg%\n")
 ruleset(name="udp") { action(type="omfile" file="$syslog_dir/udp.log" template="fields") }
 ruleset(name="tcp") { action(type="omfile" file="$syslog_dir/tcp.log" template="fields") }
+ruleset(name="tls") { action(type="omfile" file="$syslog_dir/tls.log" template="fields") }
 input(type="imudp" address="127.0.0.1" port="$syslog_udp" ruleset="udp" rcvbufSize="8m")
 input(type="imtcp" address="127.0.0.1" port="$syslog_tcp" ruleset="tcp")
+input(type="imtcp" address="127.0.0.1" port="$syslog_tls" ruleset="tls"
+      streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")
 CONF
 rsyslogd -n -f "$syslog_dir/rsyslog.conf" -i "$syslog_dir/rsyslogd.pid" >"$syslog_dir/rsyslogd.log" 2>&1 &
 syslog_pid=$!
+
+# A second rsyslogd (TCP) that outage tests stop and start.
+syslog_outage=$(free_port)
+mkdir -p "$syslog_dir/outage"
+cat >"$syslog_dir/outage.conf" <<CONF
+global(workDirectory="$syslog_dir/outage" maxMessageSize="64k")
+module(load="imtcp")
+template(name="fields" type="string" string="%app-name%\t%msgid%\t%structured-data%\t%msg%\n")
+ruleset(name="outage") { action(type="omfile" file="$syslog_dir/outage.log" template="fields") }
+input(type="imtcp" address="127.0.0.1" port="$syslog_outage" ruleset="outage")
+CONF
+cat >"$syslog_dir/outage.start" <<SCRIPT
+#!/usr/bin/env bash
+rsyslogd -n -f "$syslog_dir/outage.conf" -i "$syslog_dir/outage.pid" >>"$syslog_dir/outage.stderr" 2>&1 </dev/null &
+for _ in \$(seq 1 100); do
+    python3 -c 'import socket; socket.create_connection(("127.0.0.1", $syslog_outage), 1).close()' 2>/dev/null && exit 0
+    sleep 0.1
+done
+echo "rsyslogd (outage) did not start" >&2
+exit 1
+SCRIPT
+cat >"$syslog_dir/outage.stop" <<SCRIPT
+#!/usr/bin/env bash
+pid=\$(cat "$syslog_dir/outage.pid")
+kill -TERM "\$pid" 2>/dev/null || exit 0
+for _ in \$(seq 1 100); do kill -0 "\$pid" 2>/dev/null || exit 0; sleep 0.1; done
+kill -KILL "\$pid" 2>/dev/null || true
+SCRIPT
+chmod 755 "$syslog_dir/outage.start" "$syslog_dir/outage.stop"
+"$syslog_dir/outage.start"
 sleep 0.5
 kill -0 "$syslog_pid" 2>/dev/null || { cat "$syslog_dir/rsyslogd.log" >&2; exit 1; }
 export COUNTERSIGN_TEST_SYSLOG_UDP=127.0.0.1:$syslog_udp COUNTERSIGN_TEST_SYSLOG_TCP=127.0.0.1:$syslog_tcp
-export COUNTERSIGN_TEST_SYSLOG_DIR=$syslog_dir
-echo "harness: rsyslog on udp/$syslog_udp and tcp/$syslog_tcp (files in $syslog_dir)"
+export COUNTERSIGN_TEST_SYSLOG_TLS=127.0.0.1:$syslog_tls COUNTERSIGN_TEST_SYSLOG_DIR=$syslog_dir
+export COUNTERSIGN_TEST_SYSLOG_OUTAGE=127.0.0.1:$syslog_outage
+export COUNTERSIGN_TEST_SYSLOG_STOP=$syslog_dir/outage.stop COUNTERSIGN_TEST_SYSLOG_START=$syslog_dir/outage.start
+echo "harness: rsyslog on udp/$syslog_udp, tcp/$syslog_tcp, tls/$syslog_tls; outage tcp/$syslog_outage (files in $syslog_dir)"
 
 if [ -z "${COUNTERSIGN_TEST_KAFKA:-}" ]; then
     countersign=${COUNTERSIGN_BIN:-.build/debug/countersign}

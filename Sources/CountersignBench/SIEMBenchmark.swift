@@ -36,7 +36,7 @@ struct SIEMBenchmark {
         }
         for transport in [SyslogEndpoint.Transport.tcp, .udp] {
             let receiver = try Receiver(transport: transport)
-            let sink = SIEMSink(
+            let sink = try SIEMSink(
                 settings: SIEMSettings(
                     endpoint: SyslogEndpoint(host: "127.0.0.1", port: receiver.port, transport: transport)
                 )

@@ -95,21 +95,7 @@ public enum PipelineFile {
                 postgres.writers = try object.integer("writers", default: 2, in: 1...16)
                 sinks.append(.postgres(postgres))
             case .siem:
-                try object.only([
-                    "type", "host", "port", "transport", "framing", "format", "facility", "hostname", "bom", "send",
-                    "max_message_bytes",
-                ])
-                var siem = PipelineSpec.Sink.SIEM()
-                siem.host = try object.string("host")
-                siem.port = try object.integer("port", default: 514, in: 1...65_535)
-                siem.transport = try object.enumeration("transport", default: .tcp)
-                siem.framing = try object.enumeration("framing", default: .octetCounting)
-                siem.format = try object.enumeration("format", default: .rfc5424)
-                siem.facility = try object.integer("facility", default: 13, in: 0...23)
-                siem.hostname = try object.optionalString("hostname") ?? "-"
-                siem.byteOrderMark = try object.boolean("bom", default: true)
-                siem.send = try object.enumeration("send", default: .alerts)
-                siem.maxMessageBytes = try object.optionalInteger("max_message_bytes", in: 480...65_536)
+                let siem = try siemSink(&object)
                 sinks.append(.siem(siem))
             }
             try object.finish()

@@ -85,7 +85,7 @@ public struct PipelineSpec: Sendable, Hashable {
         }
 
         public struct SIEM: Sendable, Hashable {
-            public enum Transport: String, Sendable, Hashable, CaseIterable { case udp, tcp }
+            public enum Transport: String, Sendable, Hashable, CaseIterable { case udp, tcp, tls }
             public enum Framing: String, Sendable, Hashable, CaseIterable {
                 case octetCounting = "octet_counting"
                 case lf
@@ -103,7 +103,35 @@ public struct PipelineSpec: Sendable, Hashable {
             public var byteOrderMark = true
             public var send = Selection.alerts
             public var maxMessageBytes: Int?
+            /// Events sent when `send` is `all`: lists of allowed values
+            /// (keys kinds, statuses, tenants, tools); nil sends every event.
+            public var filter: [String: [String]]?
+            public var tls = TLS()
+            public var spool: Spool?
+            public var replayWindowSeconds = 2.0
+            public var reconnectMaxSeconds = 30.0
             public init() {}
+
+            public struct TLS: Sendable, Hashable {
+                public var caFile: String?
+                public var certificateFile: String?
+                public var keyFile: String?
+                public var serverName: String?
+                public var verify = true
+                public init() {}
+            }
+
+            public struct Spool: Sendable, Hashable {
+                public enum WhenFull: String, Sendable, Hashable, CaseIterable {
+                    case block
+                    case dropNewest = "drop_newest"
+                    case dropOldest = "drop_oldest"
+                }
+                public var directory = ""
+                public var maxBytes = 256 << 20
+                public var whenFull = WhenFull.block
+                public init() {}
+            }
         }
 
         public struct Postgres: Sendable, Hashable {

@@ -38,6 +38,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "countersign")
         var summaries: [SummarySink] = []
         var maintenance: [PostgresMaintenanceService] = []
+        var siemSinks: [SIEMSink] = []
         let sinks: [any Sink] = try spec.sinks.map { sink in
             switch sink {
             case .null:
@@ -57,12 +58,15 @@ struct RunCommand: AsyncParsableCommand {
                 )
                 return PostgresSink(settings: settings, logger: logger)
             case .siem(let siem):
-                return SIEMSink(settings: SIEMSettings(siem))
+                let sink = try SIEMSink(settings: SIEMSettings(siem))
+                siemSinks.append(sink)
+                return sink
             }
         }
         let source = KafkaSourceService(configuration: SourceConfiguration(spec), sinks: sinks, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: source)]
         services += maintenance.map { .init(service: $0) }
+        services += siemSinks.map { .init(service: $0) }
         if let exitWhenIdle {
             services.append(
                 .init(
@@ -85,5 +89,12 @@ struct RunCommand: AsyncParsableCommand {
             print("run: \(statistics.alerts) alerts (\(detectors.joined(separator: ", ")))")
         }
         for summary in summaries { print(await summary.report()) }
+        for sink in siemSinks {
+            let counters = await sink.counters
+            print(
+                "run: siem \(counters.sent) sent, \(counters.spooled) spooled, \(counters.dropped) dropped by the "
+                    + "spool policy, \(counters.replayed) replayed, \(counters.spoolDepth) waiting in the spool"
+            )
+        }
     }
 }
