@@ -72,33 +72,19 @@ public actor SIEMSink: Sink, Service {
     }
 
     public func write(_ batch: EventBatch) async throws -> SinkOutcome {
-        var messages: [[UInt8]] = []
+        var items: [SIEMMessages.Item] = []
         if settings.selection == .all {
             for consumed in batch.events where settings.filter?.passes(consumed.event) ?? true {
-                messages.append(
-                    try message(
-                        CEFMapping.event(consumed.event),
-                        time: consumed.event.occurredAt,
-                        tenant: consumed.event.tenantID,
-                        detector: nil
-                    )
-                )
+                items.append(.event(consumed.event))
             }
         }
-        for alert in batch.alerts {
-            messages.append(
-                try message(
-                    CEFMapping.alert(alert),
-                    time: alert.at,
-                    tenant: alert.tenant,
-                    detector: alert.detector.rawValue
-                )
-            )
-        }
-        guard !messages.isEmpty else { return .accepted }
-        let failure: SyslogSendError? = await blocking.run { [delivery, messages] in
+        items += batch.alerts.map { .alert($0) }
+        guard !items.isEmpty else { return .accepted }
+        let encoded = try await SIEMMessages(settings: settings).encode(items)
+        truncated += encoded.truncated
+        let failure: SyslogSendError? = await blocking.run { [delivery] in
             do throws(SyslogSendError) {
-                try delivery.deliver(messages, now: .now)
+                try delivery.deliver(encoded.messages, now: .now)
                 return nil
             } catch {
                 return error
@@ -114,27 +100,5 @@ public actor SIEMSink: Sink, Service {
             try? await Task.sleep(for: .milliseconds(200))
             await blocking.run { [delivery] in delivery.maintain(now: .now) }
         }
-    }
-
-    /// Encodes one CEF event in its syslog message, cut to the size limit.
-    func message(_ cef: CEFEvent, time: Timestamp, tenant: String?, detector: String?) throws -> [UInt8] {
-        var structured: [(String, String)] = []
-        if let tenant { structured.append(("tenant", tenant)) }
-        if let detector { structured.append(("detector", detector)) }
-        var bytes = settings.format.message(
-            cefBytes: try CEFEncoder.encodeBytes(cef),
-            severity: cef.severity,
-            time: time,
-            msgID: cef.classID,
-            structured: structured
-        )
-        if bytes.count > settings.maxMessageBytes {
-            var cut = settings.maxMessageBytes
-            // Back up to the start of a UTF-8 character.
-            while cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
-            bytes.removeSubrange(cut...)
-            truncated += 1
-        }
-        return bytes
     }
 }

@@ -58,21 +58,35 @@ public struct SyslogFormat: Sendable, Hashable {
         let pri = "<\(facility * 8 + Self.syslogSeverity(cef: cefSeverity))>"
         switch standard {
         case .rfc5424:
-            var header = pri + "1 " + Self.rfc5424Time(time) + " "
-            header += Self.field(hostname, 255) + " " + Self.field(appName, 48) + " " + Self.field(procID, 128) + " "
-            header += Self.field(msgID, 32) + " "
-            if structured.isEmpty {
-                header += "-"
-            } else {
-                header += "[" + Self.field(sdID, 32)
-                for (name, value) in structured { header += " \(Self.field(name, 32))=\"\(Self.paramValue(value))\"" }
-                header += "]"
+            // Built as bytes: this runs once per message on the hot path.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(160 + cef.count)
+            bytes += pri.utf8
+            bytes += "1 ".utf8
+            bytes += Self.rfc5424Time(time).utf8
+            for (value, limit) in [(hostname, 255), (appName, 48), (procID, 128), (msgID, 32)] {
+                bytes.append(0x20)
+                bytes += Self.field(value, limit).utf8
             }
-            header += " "
-            var bytes = Array(header.utf8)
-            bytes.reserveCapacity(bytes.count + 3 + cef.count)
+            bytes.append(0x20)
+            if structured.isEmpty {
+                bytes.append(UInt8(ascii: "-"))
+            } else {
+                bytes.append(UInt8(ascii: "["))
+                bytes += Self.field(sdID, 32).utf8
+                for (name, value) in structured {
+                    bytes.append(0x20)
+                    bytes += Self.field(name, 32).utf8
+                    bytes += "=\"".utf8
+                    bytes += Self.paramValue(value).utf8
+                    bytes.append(UInt8(ascii: "\""))
+                }
+                bytes.append(UInt8(ascii: "]"))
+            }
+            bytes.append(0x20)
             if byteOrderMark { bytes += [0xEF, 0xBB, 0xBF] }
-            return bytes + cef
+            bytes += cef
+            return bytes
         case .rfc3164:
             let tag = String(Self.field(appName, 32).prefix(32))
             return Array((pri + Self.rfc3164Time(time) + " " + Self.field(hostname, 255) + " " + tag + ": ").utf8) + cef

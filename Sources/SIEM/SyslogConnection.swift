@@ -49,9 +49,15 @@ final class SyslogConnection {
                 var stream: [UInt8] = []
                 stream.reserveCapacity(messages.reduce(0) { $0 + $1.count + 8 })
                 for message in messages {
-                    stream +=
-                        endpoint.framing == .octetCounting
-                        ? SyslogFormat.octetCounted(message) : SyslogFormat.lineFramed(message)
+                    // The framings of SyslogFormat, appended in place.
+                    if endpoint.framing == .octetCounting {
+                        stream += String(message.count).utf8
+                        stream.append(0x20)
+                        stream += message
+                    } else {
+                        stream += message
+                        stream.append(0x0A)
+                    }
                 }
                 if let tls { try tls.writeAll(stream) } else { try writeAll(stream) }
             case .udp:
