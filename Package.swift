@@ -67,6 +67,12 @@ let package = Package(
             ]
         ),
 
+        // The cold ledger: RFC 9162 tree in C2SP tiles, signed checkpoints, proofs, verification.
+        .target(
+            name: "Ledger",
+            dependencies: ["COpenSSL", .product(name: "DequeModule", package: "swift-collections")]
+        ),
+
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(
             name: "Worker",
@@ -111,6 +117,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline"]),
         .testTarget(
             name: "PostgresSinkTests",

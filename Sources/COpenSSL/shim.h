@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <openssl/rand.h>
 
 /* Macros Swift cannot call, as functions. */
 static inline long countersign_ssl_set_sni(SSL *ssl, const char *name) {

@@ -1,0 +1,117 @@
+/// Reads a ledger directory the way any tlog-tiles client would: the
+/// checkpoint, hash tiles and entry bundles (full, or the partial tiles of
+/// the checkpoint's size). Serves proofs; `verify` recomputes everything.
+public final class LedgerReader {
+    let files: LedgerFiles
+    let hasher = SHA256Hasher()
+    private var tileCache: [String: [Hash]] = [:]
+
+    public init(directory: String) {
+        files = LedgerFiles(root: directory)
+    }
+
+    /// The latest checkpoint, its signature checked with `verifier`.
+    public func checkpoint(verifier: NoteVerifier) throws(LedgerError) -> (checkpoint: Checkpoint, note: String) {
+        let note = String(decoding: try files.read("checkpoint"), as: UTF8.self)
+        return (try Self.open(note, verifier: verifier, name: "checkpoint"), note)
+    }
+
+    /// A checkpoint note's body after its signature checked out.
+    public static func open(_ note: String, verifier: NoteVerifier, name: String) throws(LedgerError) -> Checkpoint {
+        do {
+            return try Checkpoint(text: try verifier.verify(note))
+        } catch {
+            throw LedgerError("\(name): \(error)")
+        }
+    }
+
+    /// The hashes of tile (level, index) as a tree of `size` leaves has them.
+    func tile(level: Int, index: UInt64, size: UInt64) throws(LedgerError) -> [Hash] {
+        let count = size >> UInt64(8 * level)
+        let width = index < count / 256 ? 256 : Int(count % 256)
+        guard width > 0 else { throw LedgerError("tile \(level)/\(index) is beyond the tree of size \(size)") }
+        let path = TilePath.tile(level: level, index: index, width: width)
+        if let cached = tileCache[path] { return cached }
+        guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
+        guard data.count == width * 32 else {
+            throw LedgerError("\(path): \(data.count) bytes, expected \(width * 32)")
+        }
+        let hashes = stride(from: 0, to: data.count, by: 32).map { Hash(bytes: data[$0..<($0 + 32)]) }
+        if tileCache.count > 4_096 { tileCache.removeAll() }
+        tileCache[path] = hashes
+        return hashes
+    }
+
+    /// The node of `2^level` leaves at `index`, complete within `size`.
+    func node(level: Int, index: UInt64, size: UInt64) throws(LedgerError) -> Hash {
+        let tileLevel = level / 8
+        let within = level % 8
+        let first = index << UInt64(within)
+        let hashes = try tile(level: tileLevel, index: first / 256, size: size)
+        let start = Int(first % 256)
+        guard start + (1 << within) <= hashes.count else {
+            throw LedgerError("node \(level)/\(index) is not complete in the tree of size \(size)")
+        }
+        return LedgerWriter.perfectRoot(hashes[start..<(start + (1 << within))], hasher: hasher)
+    }
+
+    private func lookup(size: UInt64) -> MerkleProofs.NodeLookup {
+        { [self] level, index in try self.node(level: level, index: index, size: size) }
+    }
+
+    public func root(size: UInt64) throws -> Hash {
+        try MerkleProofs.root(size: size, hasher: hasher, node: lookup(size: size))
+    }
+
+    public func inclusionProof(index: UInt64, size: UInt64) throws -> [Hash] {
+        try MerkleProofs.inclusionProof(index: index, size: size, hasher: hasher, node: lookup(size: size))
+    }
+
+    /// Between two sizes, using the tiles of the larger tree (`within`).
+    public func consistencyProof(old: UInt64, new: UInt64, within: UInt64) throws -> [Hash] {
+        try MerkleProofs.consistencyProof(old: old, new: new, hasher: hasher, node: lookup(size: within))
+    }
+
+    /// The stored entries of bundle `index` in a tree of `size` leaves.
+    func bundle(_ index: UInt64, size: UInt64) throws(LedgerError) -> [[UInt8]] {
+        let width = index < size / 256 ? 256 : Int(size % 256)
+        let path = TilePath.entries(index: index, width: width)
+        guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
+        guard let entries = LedgerEntry.parseBundle(data) else {
+            throw LedgerError("\(path): malformed (the entry lengths do not add up)")
+        }
+        guard entries.count == width else { throw LedgerError("\(path): \(entries.count) entries, expected \(width)") }
+        return entries
+    }
+
+    /// The stored entry of leaf `index` (a pointer for an oversized message).
+    public func storedEntry(_ index: UInt64, size: UInt64) throws(LedgerError) -> [UInt8] {
+        try bundle(index / 256, size: size)[Int(index % 256)]
+    }
+
+    /// The message bytes of a stored entry: itself, or the content a
+    /// pointer names, checked against its digest and length.
+    public func message(from entry: [UInt8]) throws(LedgerError) -> [UInt8] {
+        guard let pointer = LedgerEntry.parsePointer(entry) else { return entry }
+        let path = LedgerEntry.largePath(pointer.digest)
+        guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
+        guard data.count == pointer.length, hasher.sha256(data) == pointer.digest else {
+            throw LedgerError("\(path): its content does not match its SHA-256 address")
+        }
+        return data
+    }
+
+    /// Leaf indexes of `eventID` in the local index (usually one).
+    public func leaves(eventID: String) throws(LedgerError) -> [UInt64] {
+        guard let data = try files.readIfPresent("index.log") else { return [] }
+        var found: [UInt64] = []
+        for line in data.split(separator: 0x0A) {
+            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
+            guard fields.count == 5, String(decoding: fields[4], as: UTF8.self) == eventID,
+                let leaf = UInt64(String(decoding: fields[0], as: UTF8.self))
+            else { continue }
+            found.append(leaf)
+        }
+        return found
+    }
+}
