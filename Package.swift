@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Pipeline",
+                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Ledger", "Pipeline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -88,7 +88,7 @@ let package = Package(
             name: "Countersign",
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
-                "SIEM", "Worker",
+                "Ledger", "SIEM", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +101,7 @@ let package = Package(
             name: "CountersignBench",
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
-                "SIEM", "Worker",
+                "Ledger", "SIEM", "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

@@ -14,7 +14,7 @@ struct Countersign: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DetectCommand.self,
-            ScoreCommand.self,
+            ScoreCommand.self, MigrateCommand.self, LedgerCommand.self,
             DevBrokerCommand.self,
         ]
     )

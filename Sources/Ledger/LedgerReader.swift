@@ -59,8 +59,10 @@ public final class LedgerReader {
         { [self] level, index in try self.node(level: level, index: index, size: size) }
     }
 
-    public func root(size: UInt64) throws -> Hash {
-        try MerkleProofs.root(size: size, hasher: hasher, node: lookup(size: size))
+    /// The root of the first `size` leaves, read from the tiles of the tree
+    /// of `within` leaves (a checkpoint's size: its partial tiles exist).
+    public func root(size: UInt64, within: UInt64? = nil) throws -> Hash {
+        try MerkleProofs.root(size: size, hasher: hasher, node: lookup(size: within ?? size))
     }
 
     public func inclusionProof(index: UInt64, size: UInt64) throws -> [Hash] {

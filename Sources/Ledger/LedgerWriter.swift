@@ -27,8 +27,9 @@ public struct LedgerMessage: Sendable {
 /// offset is below its partition's durable next offset is already in the
 /// ledger (a re-delivery after a crash or a rebalance) and is not appended
 /// again; so after SIGKILL at any moment, the re-delivered tail is appended
-/// exactly once. Blocking; the owner calls it from one serial queue.
-public final class LedgerWriter {
+/// exactly once. Blocking; the owner calls it from one serial queue (hence
+/// unchecked Sendable).
+public final class LedgerWriter: @unchecked Sendable {
     public let origin: String
     private let files: LedgerFiles
     private let signer: NoteSigner?

@@ -22,7 +22,7 @@ public enum PipelineFile {
         guard let root else { throw PipelineFileError(file: file, line: nil, key: nil, message: "the file is empty") }
         var top = try YAMLObject(root, path: nil, line: nil, context: Context(file: file, environment: environment))
 
-        try top.only(["source", "buffers", "decoder", "detectors", "sinks"])
+        try top.only(["source", "buffers", "decoder", "detectors", "ledger", "sinks"])
         var sourceObject = try top.object("source")
         try sourceObject.only(["kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms"])
         var kafkaObject = try sourceObject.object("kafka")
@@ -65,6 +65,26 @@ public enum PipelineFile {
         var stage = PipelineSpec.DetectionStageSpec()
         if var object = try top.optionalObject("detectors") { (detection, stage) = try detectors(&object) }
 
+        var ledger: PipelineSpec.Ledger?
+        if var object = try top.optionalObject("ledger") {
+            try object.only(["directory", "key_file", "checkpoint_every_entries", "checkpoint_interval_seconds"])
+            var spec = PipelineSpec.Ledger()
+            spec.directory = try object.string("directory")
+            spec.keyFile = try object.string("key_file")
+            spec.checkpointEveryEntries = try object.integer(
+                "checkpoint_every_entries",
+                default: 100_000,
+                in: 1...100_000_000
+            )
+            spec.checkpointIntervalSeconds = try object.number(
+                "checkpoint_interval_seconds",
+                default: 10,
+                in: 0.1...86_400
+            )
+            try object.finish()
+            ledger = spec
+        }
+
         var sinks: [PipelineSpec.Sink] = []
         for var object in try top.objectList("sinks") {
             let kind: PipelineSpec.Sink.Kind = try object.enumeration("type", default: nil)
@@ -105,6 +125,7 @@ public enum PipelineFile {
         var spec = PipelineSpec(source: source, buffers: buffers, decoder: decoder, sinks: sinks)
         spec.detection = detection
         spec.detectionStage = stage
+        spec.ledger = ledger
         return spec
     }
 

@@ -156,6 +156,18 @@ public struct PipelineSpec: Sendable, Hashable {
     /// where per-partition state snapshots are kept.
     public var detectionStage = DetectionStageSpec()
 
+    /// The `ledger:` section: where raw messages are mirrored; nil runs no ledger.
+    public var ledger: Ledger?
+
+    public struct Ledger: Sendable, Hashable {
+        public var directory = ""
+        /// The signer key file (its key name is the log's origin).
+        public var keyFile = ""
+        public var checkpointEveryEntries = 100_000
+        public var checkpointIntervalSeconds = 10.0
+        public init() {}
+    }
+
     public struct DetectionStageSpec: Sendable, Hashable {
         public var enabled = true
         /// A Kafka topic that receives every alert as an mcp.audit/1 event, keyed by member.

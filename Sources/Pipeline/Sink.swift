@@ -7,12 +7,16 @@ public struct ConsumedEvent: Sendable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64
+    /// The leaf index of the raw message in the ledger, when a ledger runs
+    /// (the link from a hot-tier row to its inclusion proof).
+    public var ledgerIndex: UInt64?
 
-    public init(event: AuditEvent, topic: String, partition: Int32, offset: Int64) {
+    public init(event: AuditEvent, topic: String, partition: Int32, offset: Int64, ledgerIndex: UInt64? = nil) {
         self.event = event
         self.topic = topic
         self.partition = partition
         self.offset = offset
+        self.ledgerIndex = ledgerIndex
     }
 }
 

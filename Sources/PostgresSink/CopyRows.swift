@@ -51,7 +51,7 @@ enum EventRows {
     static let columns =
         "event_id, occurred_at, event_kind, tenant_id, actor_id, agent_id, source_ip, gateway, server_id, tool, "
         + "method, status, result_bytes, duration_ms, policy_decision, session_id, kafka_topic, kafka_partition, "
-        + "kafka_offset, raw"
+        + "kafka_offset, ledger_index, raw"
 
     static func encode(_ events: ArraySlice<ConsumedEvent>) -> [UInt8] {
         var out = CopyText(capacity: events.count * 900)
@@ -94,6 +94,8 @@ enum EventRows {
             out.integer(consumed.partition)
             out.separator()
             out.integer(consumed.offset)
+            out.separator()
+            out.integer(consumed.ledgerIndex.map { Int64($0) })
             out.separator()
             if e.raw.isEmpty { out.text(e.jsonBytes()) } else { out.text(e.raw) }
             out.endRow()

@@ -44,6 +44,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             startingOffset: startingOffset
         )
         let deadLetters = try KafkaProducer(properties: configuration.producerProperties)
+        let ledger = try configuration.ledger.map { try LedgerStage(configuration: $0) }
         var loop = SourceLoop(
             configuration: configuration,
             sinks: sinks,
@@ -51,6 +52,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             deadLetters: deadLetters,
             decoder: try AuditEventDecoder(limits: configuration.decoderLimits),
             detection: detection,
+            ledger: ledger,
             statistics: statisticsBox,
             logger: logger
         )
@@ -62,6 +64,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         // committed, so the next owner of those partitions reads it again.
         try? await loop.settlePrefetch()
         try await loop.commit(force: true)
+        try await ledger?.checkpointIfDue(force: true)
         try await consumer.close()
         logger.info("source stopped", metadata: ["statistics": "\(statistics)"])
     }

@@ -27,6 +27,8 @@ public struct SourceConfiguration: Sendable {
     /// Where per-partition detection snapshots are kept; nil keeps state in memory only.
     public var stateDirectory: String?
     public var snapshotIntervalSeconds: Int
+    /// The ledger every raw message is mirrored into; nil runs none.
+    public var ledger: LedgerConfiguration?
 
     public init(
         kafka: KafkaProperties,
@@ -40,7 +42,8 @@ public struct SourceConfiguration: Sendable {
         detection: DetectionSettings? = nil,
         alertsTopic: String? = nil,
         stateDirectory: String? = nil,
-        snapshotIntervalSeconds: Int = 30
+        snapshotIntervalSeconds: Int = 30,
+        ledger: LedgerConfiguration? = nil
     ) {
         self.kafka = kafka
         self.topics = topics
@@ -54,6 +57,7 @@ public struct SourceConfiguration: Sendable {
         self.alertsTopic = alertsTopic
         self.stateDirectory = stateDirectory
         self.snapshotIntervalSeconds = snapshotIntervalSeconds
+        self.ledger = ledger
     }
 
     /// The connection and security subset of `kafka`, for the dead-letter producer.

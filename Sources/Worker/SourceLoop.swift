@@ -14,6 +14,7 @@ struct SourceLoop {
     let deadLetters: KafkaProducer
     let decoder: AuditEventDecoder
     let detection: DetectionStage?
+    let ledger: LedgerStage?
     let statistics: StatisticsBox
     let logger: Logger
     var tracker: OffsetTracker<TopicPartition>
@@ -34,6 +35,7 @@ struct SourceLoop {
         deadLetters: KafkaProducer,
         decoder: AuditEventDecoder,
         detection: DetectionStage?,
+        ledger: LedgerStage? = nil,
         statistics: StatisticsBox,
         logger: Logger
     ) {
@@ -43,6 +45,7 @@ struct SourceLoop {
         self.deadLetters = deadLetters
         self.decoder = decoder
         self.detection = detection
+        self.ledger = ledger
         self.statistics = statistics
         self.logger = logger
         tracker = OffsetTracker(requiredSinks: 1, maxInFlight: configuration.maxInFlightPerPartition)
@@ -75,7 +78,9 @@ struct SourceLoop {
             var events: [ConsumedEvent] = []
             events.reserveCapacity(messages.count)
             var dead: [DeadLetter] = []
-            for message in messages {
+            /// Which message each event came from, for its ledger index.
+            var sources: [Int] = []
+            for (position, message) in messages.enumerated() {
                 track(message)
                 do {
                     let event = try decoder.decode(message.value)
@@ -87,11 +92,18 @@ struct SourceLoop {
                             offset: message.offset
                         )
                     )
+                    sources.append(position)
                 } catch {
                     dead.append(DeadLetter(message: message, reason: error))
                 }
             }
             statistics.update { $0.consumed += messages.count }
+            if ledger != nil {
+                var ids = [String?](repeating: nil, count: messages.count)
+                for (event, position) in zip(events, sources) { ids[position] = event.event.eventID }
+                let leaves = try await mirror(messages, eventIDs: ids)
+                for index in events.indices { events[index].ledgerIndex = leaves[sources[index]] }
+            }
             if !dead.isEmpty { try await sendToDeadLetterTopic(dead) }
             if !events.isEmpty {
                 let alerts = detection?.process(events) ?? []
@@ -116,6 +128,39 @@ struct SourceLoop {
             }
         }
         try await commit(force: false)
+        if let ledger {
+            do {
+                try await ledger.checkpointIfDue()
+            } catch {
+                // Not fatal: the entries are durable; the next attempt signs them.
+                logger.warning("ledger checkpoint not written", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Appends the raw messages to the ledger, retrying with back-off (and
+    /// consumption paused) while the ledger cannot write.
+    private mutating func mirror(_ messages: [KafkaConsumer.Message], eventIDs: [String?]) async throws -> [UInt64?] {
+        guard let ledger else { return [] }
+        var attempt = 0
+        var paused: [TopicPartition] = []
+        while true {
+            do {
+                let (leaves, size) = try await ledger.append(messages, eventIDs: eventIDs)
+                if !paused.isEmpty { try await consumer.resume(paused) }
+                statistics.update { $0.ledgerSize = size }
+                return leaves
+            } catch {
+                if Task.isCancelled { throw error }
+                attempt += 1
+                statistics.update { $0.sinkFailures += 1 }
+                logger.warning(
+                    "the ledger did not append; pausing",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                )
+                try await backOff(attempt, paused: &paused)
+            }
+        }
     }
 
     /// Waits for a batch fetched ahead, if any, and keeps it for the next

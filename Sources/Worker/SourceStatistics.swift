@@ -24,6 +24,8 @@ public struct SourceStatistics: Sendable, Hashable {
     public var alertsByDetector: [String: Int] = [:]
     /// Events older than a partition engine's watermark (stored, not judged).
     public var lateEvents = 0
+    /// Entries in the ledger (its tree size) after the last append.
+    public var ledgerSize: UInt64 = 0
 
     public init() {}
 }

@@ -63,7 +63,19 @@ struct RunCommand: AsyncParsableCommand {
                 return sink
             }
         }
-        let source = KafkaSourceService(configuration: SourceConfiguration(spec), sinks: sinks, logger: logger)
+        var configuration = SourceConfiguration(spec)
+        if let ledger = spec.ledger {
+            guard let key = try? String(contentsOfFile: ledger.keyFile, encoding: .utf8) else {
+                throw ValidationError("cannot read the ledger's key file '\(ledger.keyFile)'")
+            }
+            configuration.ledger = LedgerConfiguration(
+                directory: ledger.directory,
+                signerKey: key,
+                checkpointEveryEntries: UInt64(ledger.checkpointEveryEntries),
+                checkpointInterval: .milliseconds(Int64(ledger.checkpointIntervalSeconds * 1_000))
+            )
+        }
+        let source = KafkaSourceService(configuration: configuration, sinks: sinks, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: source)]
         services += maintenance.map { .init(service: $0) }
         services += siemSinks.map { .init(service: $0) }
@@ -84,6 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             "run: \(statistics.consumed) consumed, \(statistics.acknowledged) acknowledged by every sink, "
                 + "\(statistics.deadLettered) dead-lettered, \(statistics.commits) commit\(statistics.commits == 1 ? "" : "s")"
         )
+        if spec.ledger != nil { print("run: the ledger holds \(statistics.ledgerSize) entries") }
         if statistics.alerts > 0 {
             let detectors = statistics.alertsByDetector.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             print("run: \(statistics.alerts) alerts (\(detectors.joined(separator: ", ")))")
