@@ -46,6 +46,7 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench stall --events 500000
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench siem --events $(BENCH_EVENTS)
+	$(RELEASE_BIN)/CountersignBench ledger --events $(BENCH_EVENTS)
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
 		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
 
@@ -56,6 +57,8 @@ soak: setup
 	$(SWIFT) build --build-tests
 	COUNTERSIGN_PG_EVENTS=1000000 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
 		scripts/harness.sh -- $(SWIFT) test --skip-build --filter PostgresRunTests/everyEventOnce
+	COUNTERSIGN_CRASH_ENTRIES=1000000 COUNTERSIGN_CRASH_KILLS=20 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
+		$(SWIFT) test --skip-build --filter LedgerCrashTests
 
 # Detection quality: generated scenarios (4 seeds x 300,000 background events,
 # 14 planted incidents each) through `countersign detect`, scored against the

@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Kafka"]),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Kafka", "Pipeline", "AuditEvent", "TrafficGenerator"]
+            dependencies: ["Worker", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator"]
         ),
     ],
     cxxLanguageStandard: .cxx17

@@ -13,7 +13,7 @@ while let argument = arguments.first {
     case "-h", "--help":
         print(
             """
-            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | siem | eval] [--events N] [--peer-events N]
+            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | siem | ledger | eval] [--events N] [--peer-events N]
               decode          the simdjson decoder and Foundation's JSONDecoder on the same messages
               decode-profile  a steady decode loop over 2,000 messages, for perf and callgrind
               consume         the worker's source (decode, null sink) and kcat on the same topic
@@ -21,6 +21,7 @@ while let argument = arguments.first {
               detect          decode + detection, 100,000 members and 50 tools; memory with 1M member x tool keys
               postgres        the PostgreSQL sink and psql \\copy of the same rows (needs COUNTERSIGN_TEST_PG)
               siem            CEF encoding + syslog framing + TCP and UDP sends to a loopback receiver
+              ledger          durable ledger appends of 440-byte events; SHA-256 and fsync rates of this host
               eval            generated scenarios through `countersign detect`: precision, recall, F1
             """
         )
@@ -38,6 +39,7 @@ for suite in suites {
     case "detect": try DetectBenchmark(events: events).run()
     case "postgres": try await PostgresBenchmark(events: events).run()
     case "siem": try await SIEMBenchmark(messages: events).run()
+    case "ledger": try LedgerBenchmark(events: events).run()
     case "eval":
         let binary = ProcessInfo.processInfo.environment["COUNTERSIGN_BIN"] ?? ".build/release/countersign"
         try Evaluation(countersign: binary).run()

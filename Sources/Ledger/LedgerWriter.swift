@@ -48,9 +48,13 @@ public final class LedgerWriter: @unchecked Sendable {
         files = LedgerFiles(root: directory)
         self.origin = origin
         self.signer = signer
-        try files.makeDirectories(for: "state")
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw LedgerError("cannot create \(directory): \(LedgerFiles.reason())")
+        // Like mkdir -p.
+        var partial = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                throw LedgerError("cannot create \(partial): \(LedgerFiles.reason())")
+            }
         }
         if let data = try files.readIfPresent("state") {
             state = try LedgerState(decoding: data, hasher: hasher)
@@ -181,9 +185,9 @@ public final class LedgerWriter: @unchecked Sendable {
     ) throws(LedgerError) {
         if indexDirty { try files.truncate("index.log", to: Int(state.indexLength)) }
         indexDirty = true
-        for file in written { try files.writeTemporary(file.path, file.bytes, readOnly: true) }
         try files.append("index.log", index)
-        try files.sync(written.map { $0.path + ".tmp" } + ["index.log"])
+        try files.writeTemporaryDurably(written, readOnly: true)
+        try files.sync(["index.log"])
         for file in written { try files.rename(file.path) }
         try files.sync(LedgerFiles.directories(of: written.map(\.path)))
         try files.writeDurably("state", next.encoded(hasher: hasher))
@@ -258,8 +262,7 @@ public final class LedgerWriter: @unchecked Sendable {
             )
         }
         let fresh = partial.filter { !files.exists($0.path) }
-        for file in fresh { try files.writeTemporary(file.path, file.bytes, readOnly: true) }
-        try files.sync(fresh.map { $0.path + ".tmp" })
+        try files.writeTemporaryDurably(fresh, readOnly: true)
         for file in fresh { try files.rename(file.path) }
         try files.sync(LedgerFiles.directories(of: fresh.map(\.path)))
         let checkpoint = Checkpoint(origin: origin, size: size, root: root())

@@ -13,6 +13,8 @@ actor CollectingSink: Sink {
     nonisolated let name = "collecting"
     private(set) var eventIDs: [String] = []
     private(set) var offsets: [TopicPartition: Int64] = [:]
+    /// The ledger index each event arrived with, by event id.
+    private(set) var leaves: [String: UInt64] = [:]
     private var failuresLeft: Int
 
     init(failFirst: Int = 0) {
@@ -28,6 +30,7 @@ actor CollectingSink: Sink {
         }
         for consumed in batch.events {
             eventIDs.append(consumed.event.eventID)
+            if let leaf = consumed.ledgerIndex { leaves[consumed.event.eventID] = leaf }
             let partition = TopicPartition(topic: consumed.topic, partition: consumed.partition)
             offsets[partition] = max(offsets[partition] ?? 0, consumed.offset + 1)
         }
