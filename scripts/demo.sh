@@ -41,10 +41,16 @@ printf '%s\n' '{"schema":"mcp.audit/1","event_id":"x-1","event_kind":"tool_call"
     kcat -b "$broker" -P -t mcp.audit
 
 echo
+echo "== countersign ledger keygen: the ledger's signing key (the auditor gets the .pub)"
+"$countersign" ledger keygen --name countersign.demo/acme-audit --out "$work/ledger"
+
+echo
 echo "== countersign run --pipeline Pipelines/demo.yaml (stops once the topic is drained)"
-: "${COUNTERSIGN_TEST_SYSLOG_TCP:?run the demo through scripts/harness.sh (make demo)}"
+: "${COUNTERSIGN_TEST_SYSLOG_TLS:?run the demo through scripts/harness.sh (make demo)}"
 COUNTERSIGN_KAFKA=$broker COUNTERSIGN_STATE=$work/state \
-    SIEM_HOST=${COUNTERSIGN_TEST_SYSLOG_TCP%:*} SIEM_PORT=${COUNTERSIGN_TEST_SYSLOG_TCP##*:} \
+    COUNTERSIGN_LEDGER=$work/ledger-dir COUNTERSIGN_LEDGER_KEY=$work/ledger.key \
+    SIEM_HOST=${COUNTERSIGN_TEST_SYSLOG_TLS%:*} SIEM_PORT=${COUNTERSIGN_TEST_SYSLOG_TLS##*:} \
+    SIEM_TLS=$COUNTERSIGN_TEST_SYSLOG_DIR/tls \
     "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log"
 
 echo
@@ -53,8 +59,17 @@ psql -X -c "SELECT count(*) AS events, count(DISTINCT actor_id) AS members, min(
 psql -X -c "SELECT detector, max(severity) AS worst, count(*) AS alerts, count(DISTINCT actor_id) AS members FROM alerts GROUP BY detector ORDER BY alerts DESC"
 
 echo
-echo "== the SIEM: what rsyslog received (app-name, msgid, structured data, CEF), first 3 of $(wc -l <"$COUNTERSIGN_TEST_SYSLOG_DIR/tcp.log")"
-head -3 "$COUNTERSIGN_TEST_SYSLOG_DIR/tcp.log" | cut -c1-300
+echo "== the SIEM: what rsyslog received over TLS (app-name, msgid, structured data, CEF), first 3 of $(wc -l <"$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log")"
+head -3 "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" | cut -c1-300
+
+echo
+echo "== the ledger: every raw message (malformed ones too) in a Merkle tree with a signed checkpoint"
+cat "$work/ledger-dir/checkpoint"
+"$countersign" ledger verify --dir "$work/ledger-dir" --key "$work/ledger.pub"
+id=$(psql -XAtc "SELECT event_id || ' ' || ledger_index FROM events WHERE ledger_index IS NOT NULL ORDER BY occurred_at DESC LIMIT 1")
+echo "an analyst found event ${id% *} in PostgreSQL (ledger_index ${id#* }); its inclusion proof:"
+"$countersign" ledger prove --dir "$work/ledger-dir" --key "$work/ledger.pub" --index "${id#* }" |
+    grep -v '"checkpoint"' | cut -c1-120
 
 echo
 echo "== the alerts topic, read back with kcat: one mcp.audit/1 detection event per alert"
