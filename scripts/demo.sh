@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== countersign dev-broker (librdkafka's mock cluster on loopback)"
-"$countersign" dev-broker --topic mcp.audit:32 --topic mcp.audit.dead-letter:1 --topic mcp.alerts:1 \
+"$countersign" dev-broker --topic mcp.audit:64 --topic mcp.audit.dead-letter:1 --topic mcp.alerts:1 \
     --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
 broker_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
@@ -25,7 +25,7 @@ cat "$work/broker.log"
 
 echo
 # The mock broker keeps about 5 MB per partition: 100,000 events (55 MB over
-# 32 partitions, unevenly: keys are members) fit, so the worker can start after the generator is done.
+# 64 partitions, unevenly: keys are members) fit, so the worker can start after the generator is done.
 # One event every 2 s of event time spreads them over 56 hours: enough for
 # members' baselines and hours of work to be learnt before the incidents.
 echo "== countersign generate: 100,000 gateway events (56 hours of a 100-member organisation), keyed by member, 7 incidents planted"

@@ -29,7 +29,7 @@ struct PostgresBenchmark {
         let theirs = try await freshDatabase(server, "bench_psql")
         let sink = PostgresSink(settings: PostgresSettings(conninfo: ours), logger: Logger(label: "bench"))
         let copyFile = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-bench.copy")
-        FileManager.default.createFile(atPath: copyFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: copyFile.path, contents: nil)
         let file = try FileHandle(forWritingTo: copyFile)
         var elapsed = Duration.zero
         let clock = ContinuousClock()
