@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -73,11 +77,34 @@ let package = Package(
             dependencies: ["COpenSSL", .product(name: "DequeModule", package: "swift-collections")]
         ),
 
+        // Metrics: the typed catalogue, bounded labels, the pipeline's instruments (swift-prometheus).
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "AuditEvent", "Detection", "Pipeline",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The HTTP endpoint: /metrics, /healthz, /readyz (Hummingbird), web-config basic auth.
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                "Telemetry", "Yams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The worker: Kafka source, decoding, dead letters, sinks and commits, wired as services.
         .target(
             name: "Worker",
             dependencies: [
-                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Ledger", "Pipeline",
+                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Ledger", "Pipeline", "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -88,8 +115,10 @@ let package = Package(
             name: "Countersign",
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
-                "Ledger", "SIEM", "Worker",
+                "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // Pipeline imports Yams internally; its clients must still find the module.
@@ -101,7 +130,7 @@ let package = Package(
             name: "CountersignBench",
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
-                "Ledger", "SIEM", "Worker",
+                "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -118,6 +147,13 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(
+            name: "TelemetryTests",
+            dependencies: [
+                "Telemetry", "MetricsEndpoint", "AuditEvent", "Detection", "Pipeline",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline"]),
         .testTarget(
             name: "PostgresSinkTests",

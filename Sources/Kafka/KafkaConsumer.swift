@@ -198,6 +198,27 @@ public final class KafkaConsumer: @unchecked Sendable {
         return try result.get()
     }
 
+    /// The watermarks librdkafka last saw in fetch responses: no broker
+    /// round trip, so cheap enough for a lag gauge after every batch
+    /// (librdkafka's calls are thread-safe; this one never blocks).
+    public func cachedWatermarks(_ partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+        return error == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? (low, high) : nil
+    }
+
+    /// Whether a broker answers a metadata request (brokers only, no topics) in time.
+    public func brokerReachable(timeoutMilliseconds: Int32 = 2_000) async -> Bool {
+        let handle = UncheckedHandle(pointer: self.handle)
+        return await blocking.run {
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let error = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, timeoutMilliseconds)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return error == RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+    }
+
     /// Stops fetching these partitions (backpressure) until ``resume(_:)``.
     public func pause(_ partitions: [TopicPartition]) async throws(KafkaError) {
         try await setPaused(partitions, paused: true)

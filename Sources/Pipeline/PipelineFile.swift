@@ -22,7 +22,7 @@ public enum PipelineFile {
         guard let root else { throw PipelineFileError(file: file, line: nil, key: nil, message: "the file is empty") }
         var top = try YAMLObject(root, path: nil, line: nil, context: Context(file: file, environment: environment))
 
-        try top.only(["source", "buffers", "decoder", "detectors", "ledger", "sinks"])
+        try top.only(["source", "buffers", "decoder", "detectors", "ledger", "metrics", "sinks"])
         var sourceObject = try top.object("source")
         try sourceObject.only(["kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms"])
         var kafkaObject = try sourceObject.object("kafka")
@@ -67,7 +67,10 @@ public enum PipelineFile {
 
         var ledger: PipelineSpec.Ledger?
         if var object = try top.optionalObject("ledger") {
-            try object.only(["directory", "key_file", "checkpoint_every_entries", "checkpoint_interval_seconds"])
+            try object.only([
+                "directory", "key_file", "checkpoint_every_entries", "checkpoint_interval_seconds",
+                "verify_interval_seconds",
+            ])
             var spec = PipelineSpec.Ledger()
             spec.directory = try object.string("directory")
             spec.keyFile = try object.string("key_file")
@@ -81,8 +84,29 @@ public enum PipelineFile {
                 default: 10,
                 in: 0.1...86_400
             )
+            spec.verifyIntervalSeconds = try object.number(
+                "verify_interval_seconds",
+                default: 3_600,
+                in: 0...(30 * 86_400)
+            )
             try object.finish()
             ledger = spec
+        }
+        var metrics: PipelineSpec.Metrics?
+        if var object = try top.optionalObject("metrics") {
+            try object.only(["listen", "web_config_file", "tenant_label_limit", "tool_label_limit"])
+            var spec = PipelineSpec.Metrics()
+            let listen = try object.optionalString("listen") ?? "127.0.0.1:9464"
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                (0...65_535).contains(port)
+            else { throw object.error(key: "listen", "expected host:port") }
+            spec.host = String(listen[..<colon])
+            spec.port = port
+            spec.webConfigFile = try object.optionalString("web_config_file")
+            spec.tenantLabelLimit = try object.integer("tenant_label_limit", default: 100, in: 1...100_000)
+            spec.toolLabelLimit = try object.integer("tool_label_limit", default: 200, in: 1...100_000)
+            try object.finish()
+            metrics = spec
         }
 
         var sinks: [PipelineSpec.Sink] = []
@@ -126,6 +150,7 @@ public enum PipelineFile {
         spec.detection = detection
         spec.detectionStage = stage
         spec.ledger = ledger
+        spec.metrics = metrics
         return spec
     }
 

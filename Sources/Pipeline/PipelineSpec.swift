@@ -158,6 +158,17 @@ public struct PipelineSpec: Sendable, Hashable {
 
     /// The `ledger:` section: where raw messages are mirrored; nil runs no ledger.
     public var ledger: Ledger?
+    /// The `metrics:` section: the Prometheus endpoint; nil serves none.
+    public var metrics: Metrics?
+
+    public struct Metrics: Sendable, Hashable {
+        public var host = "127.0.0.1"
+        public var port = 9464
+        public var webConfigFile: String?
+        public var tenantLabelLimit = 100
+        public var toolLabelLimit = 200
+        public init() {}
+    }
 
     public struct Ledger: Sendable, Hashable {
         public var directory = ""
@@ -165,6 +176,8 @@ public struct PipelineSpec: Sendable, Hashable {
         public var keyFile = ""
         public var checkpointEveryEntries = 100_000
         public var checkpointIntervalSeconds = 10.0
+        /// A full verification this often (0: never).
+        public var verifyIntervalSeconds = 3_600.0
         public init() {}
     }
 

@@ -26,6 +26,9 @@ final class DetectionStage: @unchecked Sendable {
     private let loaded = Mutex<[TopicPartition: SnapshotStore.Saved]>([:])
     /// Events older than their engine's watermark so far (stored, not judged).
     private(set) var lateEvents = 0
+    /// Idle keys evicted so far, members and member x tool pairs.
+    private(set) var evictedMembers = 0
+    private(set) var evictedPairs = 0
 
     struct PartitionEngine {
         var engine: DetectionEngine
@@ -46,7 +49,7 @@ final class DetectionStage: @unchecked Sendable {
             // Events of one partition come in runs: one dictionary lookup per run.
             let partition = TopicPartition(topic: events[index].topic, partition: events[index].partition)
             var state = engines.removeValue(forKey: partition) ?? restore(partition)
-            let lateBefore = state.engine.statistics.late
+            let before = state.engine.statistics
             while index < events.count, events[index].partition == partition.partition,
                 events[index].topic == partition.topic
             {
@@ -56,10 +59,24 @@ final class DetectionStage: @unchecked Sendable {
                 }
                 index += 1
             }
-            lateEvents += state.engine.statistics.late - lateBefore
+            lateEvents += state.engine.statistics.late - before.late
+            evictedMembers += state.engine.statistics.evictedMembers - before.evictedMembers
+            evictedPairs += state.engine.statistics.evictedPairs - before.evictedPairs
             engines[partition] = state
         }
         return alerts
+    }
+
+    /// Keys tracked now over every partition's engine, by kind.
+    var trackedKeys: [String: Int] {
+        var keys = ["member": 0, "member_tool": 0, "tool": 0, "tenant": 0]
+        for state in engines.values {
+            keys["member", default: 0] += state.engine.trackedMembers
+            keys["member_tool", default: 0] += state.engine.trackedPairs
+            keys["tool", default: 0] += state.engine.trackedTools
+            keys["tenant", default: 0] += state.engine.trackedTenants
+        }
+        return keys
     }
 
     /// Where a partition's reading should start: the next offset of its saved

@@ -4,6 +4,8 @@ import Kafka
 import Logging
 import Pipeline
 import ServiceLifecycle
+import Synchronization
+import Telemetry
 
 /// The worker's spine: consumes the audit topics, decodes each message, sends
 /// what does not decode to the dead-letter topic, hands the rest to every
@@ -21,11 +23,30 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     private let logger: Logger
     private let statisticsBox = StatisticsBox()
 
-    public init(configuration: SourceConfiguration, sinks: [any Sink], logger: Logger) {
+    let metrics: PipelineMetrics?
+    /// The running consumer, for readiness probes.
+    private let consumerBox = Mutex<KafkaConsumer?>(nil)
+
+    public init(configuration: SourceConfiguration, sinks: [any Sink], logger: Logger, metrics: PipelineMetrics? = nil)
+    {
         precondition(!sinks.isEmpty, "a pipeline needs at least one sink")
         self.configuration = configuration
         self.sinks = sinks
         self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Ready when a broker answers and no sink or ledger write is failing;
+    /// otherwise the reasons.
+    public func readiness() async -> (ready: Bool, reasons: [String]) {
+        var reasons: [String] = []
+        if let consumer = consumerBox.withLock({ $0 }) {
+            if !(await consumer.brokerReachable()) { reasons.append("no Kafka broker answers") }
+        } else {
+            reasons.append("the consumer has not started")
+        }
+        if statistics.writesFailing { reasons.append("a sink or the ledger is failing its writes") }
+        return (reasons.isEmpty, reasons)
     }
 
     public var statistics: SourceStatistics { statisticsBox.snapshot }
@@ -43,6 +64,8 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             topics: configuration.topics,
             startingOffset: startingOffset
         )
+        consumerBox.withLock { $0 = consumer }
+        defer { consumerBox.withLock { $0 = nil } }
         let deadLetters = try KafkaProducer(properties: configuration.producerProperties)
         let ledger = try configuration.ledger.map { try LedgerStage(configuration: $0) }
         var loop = SourceLoop(
@@ -53,6 +76,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             decoder: try AuditEventDecoder(limits: configuration.decoderLimits),
             detection: detection,
             ledger: ledger,
+            metrics: metrics,
             statistics: statisticsBox,
             logger: logger
         )

@@ -1,7 +1,10 @@
 import Blocking
+import Foundation
 import Kafka
 import Ledger
 import Logging
+import ServiceLifecycle
+import Telemetry
 
 /// Where and how the worker mirrors raw messages into the ledger.
 public struct LedgerConfiguration: Sendable {
@@ -30,6 +33,10 @@ final class LedgerStage: @unchecked Sendable {
     private let configuration: LedgerConfiguration
     private let blocking = BlockingQueue(label: "countersign.ledger")
     private var lastCheckpoint = ContinuousClock.now
+    /// For the gauges: the size after the last append, the last checkpoint.
+    private var size: UInt64 = 0
+    private var checkpointSize: UInt64 = 0
+    private var checkpointAt: Date?
 
     init(configuration: LedgerConfiguration) throws {
         let signer: NoteSigner
@@ -63,7 +70,9 @@ final class LedgerStage: @unchecked Sendable {
                 return .failure(error)
             }
         }
-        return try result.get()
+        let value = try result.get()
+        size = value.size
+        return value
     }
 
     /// Signs a checkpoint when enough entries or time went by since the last.
@@ -82,6 +91,61 @@ final class LedgerStage: @unchecked Sendable {
                 return .failure(error)
             }
         }
-        if try result.get() { lastCheckpoint = now }
+        if try result.get() {
+            lastCheckpoint = now
+            checkpointSize = size
+            checkpointAt = Date()
+        }
+    }
+
+    func report(to metrics: PipelineMetrics) {
+        metrics.ledger(entries: size, checkpointEntries: checkpointSize, checkpointAt: checkpointAt)
+    }
+}
+
+/// Verifies the ledger now and then, as an auditor would (`ledger verify`):
+/// recomputes every tile and the root and checks the checkpoint's
+/// signature, off the writer's queue. The result goes to the metrics and,
+/// when it fails, to the log with the file it names.
+public struct LedgerVerifyService: Service {
+    let directory: String
+    let verifierKey: String
+    let interval: Duration
+    let metrics: PipelineMetrics
+    let logger: Logger
+
+    public init(configuration: LedgerConfiguration, interval: Duration, metrics: PipelineMetrics, logger: Logger) throws
+    {
+        let signer: NoteSigner
+        do {
+            signer = try NoteSigner(signerKey: configuration.signerKey)
+        } catch {
+            throw LedgerError("the ledger's signer key is unusable: \(error)")
+        }
+        directory = configuration.directory
+        verifierKey = signer.verifier.verifierKey
+        self.interval = interval
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let blocking = BlockingQueue(label: "countersign.ledger.verify")
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+            guard FileManager.default.fileExists(atPath: directory + "/checkpoint") else { continue }
+            let (directory, key) = (self.directory, self.verifierKey)
+            let failure: String? = await blocking.run {
+                do {
+                    _ = try LedgerReader(directory: directory).verify(verifier: try NoteVerifier(verifierKey: key))
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            metrics.ledgerVerified(success: failure == nil, at: Date())
+            if let failure { logger.error("ledger verification failed", metadata: ["error": "\(failure)"]) }
+        }
     }
 }

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Pipeline
 import ServiceLifecycle
+import Telemetry
 
 /// One consume, decode, deliver and commit cycle at a time; the state the
 /// service's loop carries between cycles.
@@ -15,10 +16,14 @@ struct SourceLoop {
     let decoder: AuditEventDecoder
     let detection: DetectionStage?
     let ledger: LedgerStage?
+    let metrics: PipelineMetrics?
     let statistics: StatisticsBox
     let logger: Logger
     var tracker: OffsetTracker<TopicPartition>
     private var lastCommit = ContinuousClock.now
+    private var lastGauges = ContinuousClock.now
+    /// The next offset to consume per partition, for the lag gauge.
+    private var positions: [TopicPartition: Int64] = [:]
     private var lastSnapshot = ContinuousClock.now
     /// Messages that arrived while waiting out a sink failure, kept for the
     /// next cycle (never dropped).
@@ -36,6 +41,7 @@ struct SourceLoop {
         decoder: AuditEventDecoder,
         detection: DetectionStage?,
         ledger: LedgerStage? = nil,
+        metrics: PipelineMetrics? = nil,
         statistics: StatisticsBox,
         logger: Logger
     ) {
@@ -46,6 +52,7 @@ struct SourceLoop {
         self.decoder = decoder
         self.detection = detection
         self.ledger = ledger
+        self.metrics = metrics
         self.statistics = statistics
         self.logger = logger
         tracker = OffsetTracker(requiredSinks: 1, maxInFlight: configuration.maxInFlightPerPartition)
@@ -98,6 +105,18 @@ struct SourceLoop {
                 }
             }
             statistics.update { $0.consumed += messages.count }
+            if let metrics {
+                var perPartition: [TopicPartition: Int] = [:]
+                for message in messages {
+                    let partition = TopicPartition(topic: message.topic, partition: message.partition)
+                    perPartition[partition, default: 0] += 1
+                    positions[partition] = max(positions[partition] ?? 0, message.offset + 1)
+                }
+                for (partition, count) in perPartition {
+                    metrics.consumed(topic: partition.topic, partition: partition.partition, count: count)
+                }
+                metrics.events(events)
+            }
             if ledger != nil {
                 var ids = [String?](repeating: nil, count: messages.count)
                 for (event, position) in zip(events, sources) { ids[position] = event.event.eventID }
@@ -124,6 +143,8 @@ struct SourceLoop {
                         for alert in alerts { $0.alertsByDetector[alert.detector.rawValue, default: 0] += 1 }
                         $0.lateEvents = late
                     }
+                    metrics?.alerts(alerts)
+                    metrics?.lateEvents(total: late)
                 }
             }
         }
@@ -136,6 +157,26 @@ struct SourceLoop {
                 logger.warning("ledger checkpoint not written", metadata: ["error": "\(error)"])
             }
         }
+        updateGauges()
+    }
+
+    /// Lag per partition, detection state and the ledger, once a second.
+    private mutating func updateGauges() {
+        guard let metrics, ContinuousClock.now - lastGauges >= .seconds(1) else { return }
+        lastGauges = ContinuousClock.now
+        for partition in consumer.assignment {
+            guard let position = positions[partition], let marks = consumer.cachedWatermarks(partition) else {
+                continue
+            }
+            metrics.lag(topic: partition.topic, partition: partition.partition, messages: marks.high - position)
+        }
+        if let detection {
+            metrics.detection(
+                keys: detection.trackedKeys,
+                evictions: ["member": detection.evictedMembers, "member_tool": detection.evictedPairs]
+            )
+        }
+        if let ledger { ledger.report(to: metrics) }
     }
 
     /// Appends the raw messages to the ledger, retrying with back-off (and
@@ -153,7 +194,10 @@ struct SourceLoop {
             } catch {
                 if Task.isCancelled { throw error }
                 attempt += 1
-                statistics.update { $0.sinkFailures += 1 }
+                statistics.update {
+                    $0.sinkFailures += 1
+                    $0.writesFailing = true
+                }
                 logger.warning(
                     "the ledger did not append; pausing",
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]
@@ -251,6 +295,7 @@ struct SourceLoop {
                 offset: letter.message.offset
             )
             logger.debug("dead-lettered", metadata: ["reason": "\(letter.reason)"])
+            metrics?.deadLettered(reason: letter.reason.code.name)
         }
         statistics.update { $0.deadLettered += letters.count }
     }
@@ -294,10 +339,27 @@ struct SourceLoop {
         var rejected: [(sink: String, rejection: SinkRejection)] = []
         while true {
             do {
+                let metrics = self.metrics
                 rejected = try await withThrowingTaskGroup(of: [(sink: String, rejection: SinkRejection)].self) {
                     group in
                     for sink in sinks {
-                        group.addTask { try await sink.write(batch).rejected.map { (sink.name, $0) } }
+                        group.addTask {
+                            let started = ContinuousClock.now
+                            do {
+                                let outcome = try await sink.write(batch)
+                                let elapsed = ContinuousClock.now - started
+                                metrics?.sinkWrote(
+                                    sink.name,
+                                    events: batch.events.count,
+                                    seconds: Double(elapsed.components.seconds)
+                                        + Double(elapsed.components.attoseconds) / 1e18
+                                )
+                                return outcome.rejected.map { (sink.name, $0) }
+                            } catch {
+                                metrics?.sinkFailed(sink.name)
+                                throw error
+                            }
+                        }
                     }
                     var all: [(sink: String, rejection: SinkRejection)] = []
                     for try await some in group { all += some }
@@ -307,7 +369,10 @@ struct SourceLoop {
             } catch {
                 if Task.isCancelled { throw error }
                 attempt += 1
-                statistics.update { $0.sinkFailures += 1 }
+                statistics.update {
+                    $0.sinkFailures += 1
+                    $0.writesFailing = true
+                }
                 logger.warning(
                     "a sink did not acknowledge; pausing",
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]
@@ -317,13 +382,19 @@ struct SourceLoop {
         }
         if !paused.isEmpty { try await consumer.resume(paused) }
         if !rejected.isEmpty { try await sendRejections(rejected) }
+        var acknowledged: [TopicPartition: Int64] = [:]
         for event in batch.events {
-            tracker.acknowledgedByAll(
-                TopicPartition(topic: event.topic, partition: event.partition),
-                offset: event.offset
-            )
+            let partition = TopicPartition(topic: event.topic, partition: event.partition)
+            tracker.acknowledgedByAll(partition, offset: event.offset)
+            acknowledged[partition] = max(acknowledged[partition] ?? 0, event.offset + 1)
         }
-        statistics.update { $0.acknowledged += batch.events.count }
+        for (partition, next) in acknowledged {
+            metrics?.acknowledged(topic: partition.topic, partition: partition.partition, nextOffset: next)
+        }
+        statistics.update {
+            $0.acknowledged += batch.events.count
+            $0.writesFailing = false
+        }
     }
 
     /// Rows a sink refused for good go to the dead-letter topic, their raw
@@ -352,6 +423,7 @@ struct SourceLoop {
             $0.deadLettered += rejected.count
             $0.sinkRejected += rejected.count
         }
+        metrics?.deadLettered(reason: "sink_rejected", count: rejected.count)
         for item in rejected {
             logger.warning(
                 "a sink refused an event",

@@ -26,6 +26,8 @@ public struct SourceStatistics: Sendable, Hashable {
     public var lateEvents = 0
     /// Entries in the ledger (its tree size) after the last append.
     public var ledgerSize: UInt64 = 0
+    /// True from a failed sink (or ledger) write until the next one succeeds: /readyz says not ready.
+    public var writesFailing = false
 
     public init() {}
 }

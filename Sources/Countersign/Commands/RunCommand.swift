@@ -6,6 +6,7 @@ import Pipeline
 import PostgresSink
 import SIEM
 import ServiceLifecycle
+import Telemetry
 import Worker
 
 /// `countersign run`: the long-running worker described by a pipeline file.
@@ -75,8 +76,34 @@ struct RunCommand: AsyncParsableCommand {
                 checkpointInterval: .milliseconds(Int64(ledger.checkpointIntervalSeconds * 1_000))
             )
         }
-        let source = KafkaSourceService(configuration: configuration, sinks: sinks, logger: logger)
+        let metrics = PipelineMetrics(
+            tenantLimit: spec.metrics?.tenantLabelLimit ?? 100,
+            toolLimit: spec.metrics?.toolLabelLimit ?? 200
+        )
+        let source = KafkaSourceService(
+            configuration: configuration,
+            sinks: sinks,
+            logger: logger,
+            metrics: spec.metrics == nil ? nil : metrics
+        )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: source)]
+        if spec.metrics != nil {
+            MetricsSetup.bootstrap(metrics)
+            let setup: MetricsSetup
+            do {
+                setup = try MetricsSetup(
+                    spec: spec,
+                    source: source,
+                    siemSinks: siemSinks,
+                    ledger: configuration.ledger,
+                    metrics: metrics,
+                    logger: logger
+                )
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            services += setup.services.map { .init(service: $0) }
+        }
         services += maintenance.map { .init(service: $0) }
         services += siemSinks.map { .init(service: $0) }
         if let exitWhenIdle {

@@ -1,0 +1,222 @@
+import AuditEvent
+import Detection
+import Foundation
+import Pipeline
+import Prometheus
+import Synchronization
+
+extension MetricDefinition {
+    /// The registry's name and help for this family.
+    var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
+}
+
+/// The worker's instruments, all in one swift-prometheus registry and all
+/// named by the catalogue. Work is done per batch (events grouped by their
+/// labels first), never a registry lookup per event and label set.
+public final class PipelineMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let tenants: LabelCap
+    public let tools: LabelCap
+    /// Last cumulative values seen, for counters fed from totals.
+    private let totals = Mutex<[String: Int]>([:])
+    private let checkpointTime = Mutex<Double?>(nil)
+
+    public init(
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        tenantLimit: Int = 100,
+        toolLimit: Int = 200
+    ) {
+        self.registry = registry
+        tenants = LabelCap(limit: tenantLimit)
+        tools = LabelCap(limit: toolLimit)
+    }
+
+    // MARK: Instruments by catalogue entry
+
+    func counter(_ definition: MetricDefinition, _ labels: [(String, String)] = []) -> Counter {
+        labels.isEmpty
+            ? registry.makeCounter(descriptor: definition.descriptor)
+            : registry.makeCounter(descriptor: definition.descriptor, labels: labels)
+    }
+
+    func gauge(_ definition: MetricDefinition, _ labels: [(String, String)] = []) -> Gauge {
+        labels.isEmpty
+            ? registry.makeGauge(descriptor: definition.descriptor)
+            : registry.makeGauge(descriptor: definition.descriptor, labels: labels)
+    }
+
+    func histogram(_ definition: MetricDefinition, _ labels: [(String, String)]) -> ValueHistogram {
+        registry.makeValueHistogram(descriptor: definition.descriptor, labels: labels, buckets: definition.buckets)
+    }
+
+    private func tenant(_ raw: String?) -> String { capped(raw ?? "-", tenants, label: "tenant") }
+    private func tool(_ raw: String?) -> String { capped(raw ?? "-", tools, label: "tool") }
+
+    private func capped(_ raw: String, _ cap: LabelCap, label: String) -> String {
+        let (value, folded) = cap.value(raw)
+        if folded { counter(MetricsCatalogue.labelsFolded, [("label", label)]).increment() }
+        return value
+    }
+
+    /// Adds the growth of a total kept elsewhere to a counter.
+    private func advance(_ key: String, to total: Int, _ counter: @autoclosure () -> Counter) {
+        let delta = totals.withLock { last -> Int in
+            let delta = total - (last[key] ?? 0)
+            last[key] = total
+            return delta
+        }
+        if delta > 0 { counter().increment(by: Int64(delta)) }
+    }
+
+    // MARK: Source
+
+    public func consumed(topic: String, partition: Int32, count: Int) {
+        counter(MetricsCatalogue.consumed, [("topic", topic), ("partition", String(partition))])
+            .increment(by: Int64(count))
+    }
+
+    public func lag(topic: String, partition: Int32, messages: Int64) {
+        gauge(MetricsCatalogue.consumerLag, [("topic", topic), ("partition", String(partition))])
+            .set(Double(max(0, messages)))
+    }
+
+    public func acknowledged(topic: String, partition: Int32, nextOffset: Int64) {
+        gauge(MetricsCatalogue.acknowledgedOffset, [("topic", topic), ("partition", String(partition))])
+            .set(Double(nextOffset))
+    }
+
+    public func deadLettered(reason: String, count: Int = 1) {
+        counter(MetricsCatalogue.deadLettered, [("reason", reason)]).increment(by: Int64(count))
+    }
+
+    public func lateEvents(total: Int) {
+        advance("late", to: total, self.counter(MetricsCatalogue.lateEvents))
+    }
+
+    // MARK: Events and alerts
+
+    /// Counts a batch by tenant, tool and status; records durations and result sizes by tool.
+    public func events(_ batch: [ConsumedEvent]) {
+        struct Key: Hashable {
+            var tenant: String?
+            var tool: String?
+            var status: OutcomeStatus
+        }
+        var counts: [Key: Int] = [:]
+        var durations: [String?: [Double]] = [:]
+        var sizes: [String?: [Double]] = [:]
+        for consumed in batch {
+            let event = consumed.event
+            counts[Key(tenant: event.tenantID, tool: event.target.tool, status: event.outcome.status), default: 0] += 1
+            if let duration = event.durationMs { durations[event.target.tool, default: []].append(duration / 1_000) }
+            if let bytes = event.outcome.resultBytes { sizes[event.target.tool, default: []].append(Double(bytes)) }
+        }
+        for (key, count) in counts {
+            counter(
+                MetricsCatalogue.events,
+                [("tenant", tenant(key.tenant)), ("tool", tool(key.tool)), ("status", key.status.rawValue)]
+            ).increment(by: Int64(count))
+        }
+        for (name, values) in durations {
+            let histogram = histogram(MetricsCatalogue.toolCallDuration, [("tool", tool(name))])
+            for value in values { histogram.record(value) }
+        }
+        for (name, values) in sizes {
+            let histogram = histogram(MetricsCatalogue.toolResultBytes, [("tool", tool(name))])
+            for value in values { histogram.record(value) }
+        }
+    }
+
+    public func alerts(_ alerts: [Alert]) {
+        var counts: [String: Int] = [:]
+        for alert in alerts { counts["\(alert.detector.rawValue)\u{0}\(alert.severity)", default: 0] += 1 }
+        for (key, count) in counts {
+            let parts = key.split(separator: "\u{0}")
+            counter(MetricsCatalogue.alerts, [("detector", String(parts[0])), ("severity", String(parts[1]))])
+                .increment(by: Int64(count))
+        }
+    }
+
+    /// Detection's state size and evictions (cumulative totals).
+    public func detection(keys: [String: Int], evictions: [String: Int]) {
+        for (kind, count) in keys { gauge(MetricsCatalogue.detectionKeys, [("kind", kind)]).set(Double(count)) }
+        for (kind, total) in evictions {
+            advance("evicted.\(kind)", to: total, self.counter(MetricsCatalogue.detectionEvictions, [("kind", kind)]))
+        }
+    }
+
+    // MARK: Sinks
+
+    public func sinkWrote(_ sink: String, events: Int, seconds: Double) {
+        counter(MetricsCatalogue.sinkBatches, [("sink", sink)]).increment()
+        counter(MetricsCatalogue.sinkEvents, [("sink", sink)]).increment(by: Int64(events))
+        histogram(MetricsCatalogue.sinkLatency, [("sink", sink)]).record(seconds)
+    }
+
+    public func sinkFailed(_ sink: String) {
+        counter(MetricsCatalogue.sinkErrors, [("sink", sink)]).increment()
+    }
+
+    /// The SIEM sink's totals (sent, spooled, dropped, replayed) and its spool.
+    public func siem(sent: Int, spooled: Int, dropped: Int, replayed: Int, spoolMessages: Int, spoolBytes: Int) {
+        for (outcome, total) in [("sent", sent), ("spooled", spooled), ("dropped", dropped), ("replayed", replayed)] {
+            advance("siem.\(outcome)", to: total, self.counter(MetricsCatalogue.siemMessages, [("outcome", outcome)]))
+        }
+        gauge(MetricsCatalogue.spoolMessages).set(Double(spoolMessages))
+        gauge(MetricsCatalogue.spoolBytes).set(Double(spoolBytes))
+    }
+
+    // MARK: Ledger
+
+    public func ledger(entries: UInt64, checkpointEntries: UInt64, checkpointAt: Date?) {
+        gauge(MetricsCatalogue.ledgerEntries).set(Double(entries))
+        gauge(MetricsCatalogue.ledgerCheckpointEntries).set(Double(checkpointEntries))
+        if let checkpointAt { checkpointTime.withLock { $0 = checkpointAt.timeIntervalSince1970 } }
+        refreshAges()
+    }
+
+    public func ledgerVerified(success: Bool, at time: Date) {
+        gauge(MetricsCatalogue.ledgerVerifySuccess).set(success ? 1.0 : 0.0)
+        gauge(MetricsCatalogue.ledgerVerifyTimestamp).set(time.timeIntervalSince1970)
+    }
+
+    /// Values that depend on the time of the scrape.
+    public func refreshAges(now: Date = Date()) {
+        if let time = checkpointTime.withLock({ $0 }) {
+            gauge(MetricsCatalogue.ledgerCheckpointAge).set(max(0, now.timeIntervalSince1970 - time))
+        }
+    }
+
+    // MARK: Exposition
+
+    /// The text exposition, families sorted by name (stable for diffs and tests).
+    public func exposition() -> [UInt8] {
+        refreshAges()
+        return Self.sortedFamilies(registry.emitToBuffer())
+    }
+
+    static func sortedFamilies(_ text: [UInt8]) -> [UInt8] {
+        var blocks: [(name: Substring, lines: [Substring])] = []
+        let string = String(decoding: text, as: UTF8.self)
+        var previousWasHelp = false
+        for line in string.split(separator: "\n") {
+            let isHelp = line.hasPrefix("# HELP ")
+            let isType = line.hasPrefix("# TYPE ")
+            if isHelp || (isType && !previousWasHelp) || blocks.isEmpty {
+                let name = line.split(separator: " ").dropFirst(2).first ?? line
+                blocks.append((name, []))
+            }
+            blocks[blocks.count - 1].lines.append(line)
+            previousWasHelp = isHelp
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        for block in blocks.sorted(by: { $0.name < $1.name }) {
+            for line in block.lines {
+                out += line.utf8
+                out.append(0x0A)
+            }
+        }
+        return out
+    }
+}
