@@ -152,6 +152,7 @@ let package = Package(
             dependencies: [
                 "Telemetry", "MetricsEndpoint", "AuditEvent", "Detection", "Pipeline",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
         .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline"]),

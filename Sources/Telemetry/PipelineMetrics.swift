@@ -49,12 +49,16 @@ public final class PipelineMetrics: Sendable {
         registry.makeValueHistogram(descriptor: definition.descriptor, labels: labels, buckets: definition.buckets)
     }
 
-    private func tenant(_ raw: String?) -> String { capped(raw ?? "-", tenants, label: "tenant") }
-    private func tool(_ raw: String?) -> String { capped(raw ?? "-", tools, label: "tool") }
+    /// `count` says whether a fold is counted: once per event (on the
+    /// events counter), not again for each histogram of the same event.
+    private func tenant(_ raw: String?, count: Int = 0) -> String { capped(raw ?? "-", tenants, "tenant", count) }
+    private func tool(_ raw: String?, count: Int = 0) -> String { capped(raw ?? "-", tools, "tool", count) }
 
-    private func capped(_ raw: String, _ cap: LabelCap, label: String) -> String {
+    private func capped(_ raw: String, _ cap: LabelCap, _ label: String, _ count: Int) -> String {
         let (value, folded) = cap.value(raw)
-        if folded { counter(MetricsCatalogue.labelsFolded, [("label", label)]).increment() }
+        if folded && count > 0 {
+            counter(MetricsCatalogue.labelsFolded, [("label", label)]).increment(by: Int64(count))
+        }
         return value
     }
 
@@ -111,10 +115,18 @@ public final class PipelineMetrics: Sendable {
             if let duration = event.durationMs { durations[event.target.tool, default: []].append(duration / 1_000) }
             if let bytes = event.outcome.resultBytes { sizes[event.target.tool, default: []].append(Double(bytes)) }
         }
-        for (key, count) in counts {
+        // In a fixed order, so that which values a cap keeps does not depend on hashing.
+        let ordered = counts.sorted {
+            ($0.key.tenant ?? "", $0.key.tool ?? "", $0.key.status.rawValue)
+                < ($1.key.tenant ?? "", $1.key.tool ?? "", $1.key.status.rawValue)
+        }
+        for (key, count) in ordered {
             counter(
                 MetricsCatalogue.events,
-                [("tenant", tenant(key.tenant)), ("tool", tool(key.tool)), ("status", key.status.rawValue)]
+                [
+                    ("tenant", tenant(key.tenant, count: count)), ("tool", tool(key.tool, count: count)),
+                    ("status", key.status.rawValue),
+                ]
             ).increment(by: Int64(count))
         }
         for (name, values) in durations {
@@ -128,13 +140,32 @@ public final class PipelineMetrics: Sendable {
     }
 
     public func alerts(_ alerts: [Alert]) {
-        var counts: [String: Int] = [:]
-        for alert in alerts { counts["\(alert.detector.rawValue)\u{0}\(alert.severity)", default: 0] += 1 }
-        for (key, count) in counts {
-            let parts = key.split(separator: "\u{0}")
-            counter(MetricsCatalogue.alerts, [("detector", String(parts[0])), ("severity", String(parts[1]))])
-                .increment(by: Int64(count))
+        struct Key: Hashable {
+            var detector: String
+            var severity: Int
+            var tenant: String?
         }
+        var counts: [Key: Int] = [:]
+        for alert in alerts {
+            counts[
+                Key(detector: alert.detector.rawValue, severity: alert.severity, tenant: alert.tenant),
+                default: 0
+            ] += 1
+        }
+        for (key, count) in counts {
+            counter(
+                MetricsCatalogue.alerts,
+                [("detector", key.detector), ("severity", String(key.severity)), ("tenant", tenant(key.tenant))]
+            ).increment(by: Int64(count))
+        }
+    }
+
+    /// Series that must exist from the start, at zero: dashboards show
+    /// "none" rather than "no data", and rates work from the first scrape.
+    public func prepare(sinks: [String]) {
+        for sink in sinks { _ = counter(MetricsCatalogue.sinkErrors, [("sink", sink)]) }
+        _ = counter(MetricsCatalogue.lateEvents)
+        for label in ["tenant", "tool"] { _ = counter(MetricsCatalogue.labelsFolded, [("label", label)]) }
     }
 
     /// Detection's state size and evictions (cumulative totals).
@@ -195,6 +226,13 @@ public final class PipelineMetrics: Sendable {
         return Self.sortedFamilies(registry.emitToBuffer())
     }
 
+    /// A sample line's label set without `le` (one histogram's lines share it).
+    static func seriesKey(_ line: Substring) -> String {
+        guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") else { return "" }
+        let labels = line[line.index(after: open)..<close]
+        return labels.split(separator: ",").filter { !$0.hasPrefix("le=") }.joined(separator: ",")
+    }
+
     static func sortedFamilies(_ text: [UInt8]) -> [UInt8] {
         var blocks: [(name: Substring, lines: [Substring])] = []
         let string = String(decoding: text, as: UTF8.self)
@@ -212,7 +250,14 @@ public final class PipelineMetrics: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(text.count)
         for block in blocks.sorted(by: { $0.name < $1.name }) {
-            for line in block.lines {
+            // Comments first, then the series sorted by their labels; a
+            // histogram's lines for one label set keep their order (le ascending).
+            let comments = block.lines.filter { $0.hasPrefix("#") }
+            let samples = block.lines.enumerated().filter { !$0.element.hasPrefix("#") }.map { item in
+                (key: seriesKey(item.element), index: item.offset, line: item.element)
+            }
+            let ordered = samples.sorted { ($0.key, $0.index) < ($1.key, $1.index) }.map(\.line)
+            for line in comments + ordered {
                 out += line.utf8
                 out.append(0x0A)
             }

@@ -52,6 +52,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     public var statistics: SourceStatistics { statisticsBox.snapshot }
 
     public func run() async throws {
+        metrics?.prepare(sinks: sinks.map(\.name))
         var detection: DetectionStage?
         if let settings = configuration.detection {
             let store = try configuration.stateDirectory.map { try SnapshotStore(directory: $0) }
