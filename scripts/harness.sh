@@ -20,6 +20,8 @@
 #   COUNTERSIGN_TEST_SYSLOG_OUTAGE  host:port (TCP) of a second rsyslogd, only for
 #                           outage tests, writing outage.log; COUNTERSIGN_TEST_SYSLOG_STOP
 #                           and COUNTERSIGN_TEST_SYSLOG_START stop and start it
+#   COUNTERSIGN_TEST_PROMETHEUS  base URL of a Prometheus scraping COUNTERSIGN_TEST_METRICS_LISTEN
+#                           (host:port where a test's worker serves /metrics) every second
 #   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
 #                           (librdkafka's mock cluster over loopback TCP); when
 #                           already set, that cluster is used and none is started
@@ -53,6 +55,10 @@ stop_all() {
     fi
     if [ -n "${syslog_dir:-}" ] && [ -s "$syslog_dir/outage.pid" ]; then
         kill -TERM "$(cat "$syslog_dir/outage.pid")" 2>/dev/null || true
+    fi
+    if [ -n "${prometheus_pid:-}" ]; then
+        kill -TERM "$prometheus_pid" 2>/dev/null || true
+        wait "$prometheus_pid" 2>/dev/null || true
     fi
     if [ -n "${broker_pid:-}" ]; then
         kill -TERM "$broker_pid" 2>/dev/null || true
@@ -181,6 +187,33 @@ export COUNTERSIGN_TEST_SYSLOG_TLS=127.0.0.1:$syslog_tls COUNTERSIGN_TEST_SYSLOG
 export COUNTERSIGN_TEST_SYSLOG_OUTAGE=127.0.0.1:$syslog_outage
 export COUNTERSIGN_TEST_SYSLOG_STOP=$syslog_dir/outage.stop COUNTERSIGN_TEST_SYSLOG_START=$syslog_dir/outage.start
 echo "harness: rsyslog on udp/$syslog_udp, tcp/$syslog_tcp, tls/$syslog_tls; outage tcp/$syslog_outage (files in $syslog_dir)"
+
+# Prometheus: scrapes the port a test's worker will listen on, every second.
+prometheus_dir="$work/prometheus"
+mkdir -p "$prometheus_dir"
+metrics_port=$(free_port)
+prometheus_port=$(free_port)
+cat >"$prometheus_dir/prometheus.yml" <<CONF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: countersign
+    static_configs:
+      - targets: ["127.0.0.1:$metrics_port"]
+CONF
+prometheus --config.file="$prometheus_dir/prometheus.yml" --storage.tsdb.path="$prometheus_dir/data" \
+    --web.listen-address="127.0.0.1:$prometheus_port" >"$prometheus_dir/prometheus.log" 2>&1 &
+prometheus_pid=$!
+for _ in $(seq 1 100); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$prometheus_port/-/ready', timeout=1)" \
+        2>/dev/null && break
+    kill -0 "$prometheus_pid" 2>/dev/null || { cat "$prometheus_dir/prometheus.log" >&2; exit 1; }
+    sleep 0.2
+done
+export COUNTERSIGN_TEST_PROMETHEUS=http://127.0.0.1:$prometheus_port
+export COUNTERSIGN_TEST_METRICS_LISTEN=127.0.0.1:$metrics_port
+echo "harness: Prometheus on 127.0.0.1:$prometheus_port scraping 127.0.0.1:$metrics_port"
 
 if [ -z "${COUNTERSIGN_TEST_KAFKA:-}" ]; then
     countersign=${COUNTERSIGN_BIN:-.build/debug/countersign}
