@@ -47,6 +47,7 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench siem --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench ledger --events $(BENCH_EVENTS)
+	$(RELEASE_BIN)/CountersignBench metrics --events 500000
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
 		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
 

@@ -13,7 +13,7 @@ while let argument = arguments.first {
     case "-h", "--help":
         print(
             """
-            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | siem | ledger | eval] [--events N] [--peer-events N]
+            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | siem | ledger | metrics | eval] [--events N] [--peer-events N]
               decode          the simdjson decoder and Foundation's JSONDecoder on the same messages
               decode-profile  a steady decode loop over 2,000 messages, for perf and callgrind
               consume         the worker's source (decode, null sink) and kcat on the same topic
@@ -22,6 +22,7 @@ while let argument = arguments.first {
               postgres        the PostgreSQL sink and psql \\copy of the same rows (needs COUNTERSIGN_TEST_PG)
               siem            CEF encoding + syslog framing + TCP and UDP sends to a loopback receiver
               ledger          durable ledger appends of 440-byte events; SHA-256 and fsync rates of this host
+              metrics         the source with and without metrics, /metrics scraped every 100 ms under full load
               eval            generated scenarios through `countersign detect`: precision, recall, F1
             """
         )
@@ -40,6 +41,7 @@ for suite in suites {
     case "postgres": try await PostgresBenchmark(events: events).run()
     case "siem": try await SIEMBenchmark(messages: events).run()
     case "ledger": try LedgerBenchmark(events: events).run()
+    case "metrics": try await MetricsBenchmark(events: events).run()
     case "eval":
         let binary = ProcessInfo.processInfo.environment["COUNTERSIGN_BIN"] ?? ".build/release/countersign"
         try Evaluation(countersign: binary).run()

@@ -226,42 +226,81 @@ public final class PipelineMetrics: Sendable {
         return Self.sortedFamilies(registry.emitToBuffer())
     }
 
-    /// A sample line's label set without `le` (one histogram's lines share it).
-    static func seriesKey(_ line: Substring) -> String {
-        guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") else { return "" }
-        let labels = line[line.index(after: open)..<close]
-        return labels.split(separator: ",").filter { !$0.hasPrefix("le=") }.joined(separator: ",")
-    }
-
+    /// The text exposition sorted: families by name; within one, the
+    /// comments, then the samples by their label set without `le` (a
+    /// histogram's lines for one label set keep their order, le ascending).
+    /// Works on bytes: it runs at every scrape.
     static func sortedFamilies(_ text: [UInt8]) -> [UInt8] {
-        var blocks: [(name: Substring, lines: [Substring])] = []
-        let string = String(decoding: text, as: UTF8.self)
-        var previousWasHelp = false
-        for line in string.split(separator: "\n") {
-            let isHelp = line.hasPrefix("# HELP ")
-            let isType = line.hasPrefix("# TYPE ")
-            if isHelp || (isType && !previousWasHelp) || blocks.isEmpty {
-                let name = line.split(separator: " ").dropFirst(2).first ?? line
-                blocks.append((name, []))
-            }
-            blocks[blocks.count - 1].lines.append(line)
-            previousWasHelp = isHelp
+        struct Sample {
+            var key: [UInt8]
+            var index: Int
+            var line: Range<Int>
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count)
-        for block in blocks.sorted(by: { $0.name < $1.name }) {
-            // Comments first, then the series sorted by their labels; a
-            // histogram's lines for one label set keep their order (le ascending).
-            let comments = block.lines.filter { $0.hasPrefix("#") }
-            let samples = block.lines.enumerated().filter { !$0.element.hasPrefix("#") }.map { item in
-                (key: seriesKey(item.element), index: item.offset, line: item.element)
+        struct Family {
+            var name: ArraySlice<UInt8>
+            var comments: [Range<Int>] = []
+            var samples: [Sample] = []
+        }
+        let help = Array("# HELP ".utf8)
+        let type = Array("# TYPE ".utf8)
+        var families: [Family] = []
+        var previousWasHelp = false
+        var start = 0
+        var lineIndex = 0
+        while start < text.count {
+            let end = text[start...].firstIndex(of: 0x0A) ?? text.count
+            let line = start..<end
+            let isHelp = text[line].starts(with: help)
+            let isType = text[line].starts(with: type)
+            if isHelp || (isType && !previousWasHelp) || families.isEmpty {
+                let nameStart = min(start + 7, end)
+                let nameEnd = text[nameStart..<end].firstIndex(of: 0x20) ?? end
+                families.append(Family(name: text[nameStart..<nameEnd]))
             }
-            let ordered = samples.sorted { ($0.key, $0.index) < ($1.key, $1.index) }.map(\.line)
-            for line in comments + ordered {
-                out += line.utf8
+            if isHelp || isType || text[line].first == UInt8(ascii: "#") {
+                families[families.count - 1].comments.append(line)
+            } else {
+                families[families.count - 1].samples.append(
+                    Sample(key: seriesKey(text[line]), index: lineIndex, line: line)
+                )
+            }
+            previousWasHelp = isHelp
+            lineIndex += 1
+            start = end + 1
+        }
+        families.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + 1)
+        for var family in families {
+            family.samples.sort {
+                $0.key == $1.key ? $0.index < $1.index : $0.key.lexicographicallyPrecedes($1.key)
+            }
+            for line in family.comments + family.samples.map(\.line) {
+                out += text[line]
                 out.append(0x0A)
             }
         }
         return out
+    }
+
+    /// A sample line's label set without the `le` pair.
+    static func seriesKey(_ line: ArraySlice<UInt8>) -> [UInt8] {
+        guard let open = line.firstIndex(of: UInt8(ascii: "{")),
+            let close = line.lastIndex(of: UInt8(ascii: "}"))
+        else { return [] }
+        var key = Array(line[line.index(after: open)..<close])
+        let le = Array("le=\"".utf8)
+        if let found = key.firstRange(of: le), let quote = key[found.upperBound...].firstIndex(of: UInt8(ascii: "\"")) {
+            // With the comma that joined it to its neighbour.
+            var lower = found.lowerBound
+            var upper = quote
+            if lower > 0, key[lower - 1] == UInt8(ascii: ",") {
+                lower -= 1
+            } else if upper + 1 < key.count, key[upper + 1] == UInt8(ascii: ",") {
+                upper += 1
+            }
+            key.removeSubrange(lower...upper)
+        }
+        return key
     }
 }
