@@ -24,8 +24,9 @@ broker=$(cat "$work/bootstrap")
 cat "$work/broker.log"
 
 echo
-# The mock broker keeps about 5 MB per partition: 100,000 events (55 MB over
-# 64 partitions, unevenly: keys are members) fit, so the worker can start after the generator is done.
+# The mock broker keeps about 5 MB per partition and drops the oldest beyond
+# that: of 100,000 events (55 MB over 64 partitions, unevenly: keys are
+# members) about 97% stay, so the worker can start after the generator is done.
 # One event every 2 s of event time spreads them over 56 hours: enough for
 # members' baselines and hours of work to be learnt before the incidents.
 echo "== countersign generate: 100,000 gateway events (56 hours of a 100-member organisation), keyed by member, 7 incidents planted"
@@ -50,8 +51,26 @@ echo "== countersign run --pipeline Pipelines/demo.yaml (stops once the topic is
 COUNTERSIGN_KAFKA=$broker COUNTERSIGN_STATE=$work/state \
     COUNTERSIGN_LEDGER=$work/ledger-dir COUNTERSIGN_LEDGER_KEY=$work/ledger.key \
     SIEM_HOST=${COUNTERSIGN_TEST_SYSLOG_TLS%:*} SIEM_PORT=${COUNTERSIGN_TEST_SYSLOG_TLS##*:} \
-    SIEM_TLS=$COUNTERSIGN_TEST_SYSLOG_DIR/tls \
-    "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log"
+    SIEM_TLS=$COUNTERSIGN_TEST_SYSLOG_DIR/tls COUNTERSIGN_METRICS=$COUNTERSIGN_TEST_METRICS_LISTEN \
+    "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log" >"$work/run.out" &
+run_pid=$!
+# While it runs: what Prometheus (started by the harness) scrapes.
+metrics_url=http://$COUNTERSIGN_TEST_METRICS_LISTEN
+previous=-1
+for _ in $(seq 1 600); do
+    consumed=$( (curl -sf "$metrics_url/metrics" || true) | awk '/^countersign_events_consumed_total/ {s += $2} END {print s + 0}')
+    # Drained: something consumed, and nothing new for two seconds.
+    [ "${consumed:-0}" -gt 0 ] && [ "$consumed" -eq "$previous" ] && break
+    previous=$consumed
+    kill -0 "$run_pid" 2>/dev/null || break
+    sleep 2
+done
+echo "-- /readyz: $(curl -s "$metrics_url/readyz")"
+echo "-- /metrics, a few of its $(curl -s "$metrics_url/metrics" | grep -vc '^#') series:"
+curl -s "$metrics_url/metrics" | grep -E '^countersign_(alerts_total|dead_lettered_total|ledger_entries|siem_messages_total|sink_write_duration_seconds_count|detection_keys)' |
+    sed 's/^/  /' | head -24
+wait "$run_pid"
+cat "$work/run.out"
 
 echo
 echo "== PostgreSQL: the hot tier (queries from docs/analyst-queries.md)"

@@ -84,13 +84,14 @@ public struct MetricsServer: Service {
         let logger = self.logger
         let onListening = self.onListening
         let scheme = webConfig.certificateFile == nil ? "http" : "https"
+        let host = self.host
         let app = Application(
             router: router,
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "countersign"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0
-                logger.info("metrics endpoint listening", metadata: ["url": "\(scheme)://\(bound)/metrics"])
+                logger.info("metrics endpoint listening", metadata: ["url": "\(scheme)://\(host):\(bound)/metrics"])
                 onListening(bound)
             },
             logger: logger

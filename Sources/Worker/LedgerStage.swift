@@ -132,7 +132,8 @@ public struct LedgerVerifyService: Service {
     public func run() async throws {
         let blocking = BlockingQueue(label: "countersign.ledger.verify")
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+            // The wait ends early on a graceful shutdown: an hour-long sleep must not hold the group.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             guard FileManager.default.fileExists(atPath: directory + "/checkpoint") else { continue }
             let (directory, key) = (self.directory, self.verifierKey)
