@@ -127,6 +127,19 @@ struct LedgerFiles {
 
     func remove(_ relative: String) { unlink(path(relative)) }
 
+    /// Removes a directory of plain files (a tile's partial versions), if present.
+    func removeDirectory(_ relative: String) {
+        guard let directory = opendir(path(relative)) else { return }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { unlink(path(relative) + "/" + name) }
+        }
+        closedir(directory)
+        rmdir(path(relative))
+    }
+
     /// Appends to a file that is not fsynced here (the caller syncs it).
     func append(_ relative: String, _ bytes: [UInt8]) throws(LedgerError) {
         let fd = open(path(relative), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

@@ -32,7 +32,18 @@ public final class LedgerReader {
         guard width > 0 else { throw LedgerError("tile \(level)/\(index) is beyond the tree of size \(size)") }
         let path = TilePath.tile(level: level, index: index, width: width)
         if let cached = tileCache[path] { return cached }
-        guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
+        var data: [UInt8]
+        if let found = try files.readIfPresent(path) {
+            data = found
+        } else if width < 256, let full = try files.readIfPresent(TilePath.tile(level: level, index: index)) {
+            // The partial tile was superseded and deleted: the full one's prefix.
+            guard full.count == 256 * 32 else {
+                throw LedgerError("\(TilePath.tile(level: level, index: index)): \(full.count) bytes, expected 8192")
+            }
+            data = Array(full.prefix(width * 32))
+        } else {
+            throw LedgerError("\(path): missing")
+        }
         guard data.count == width * 32 else {
             throw LedgerError("\(path): \(data.count) bytes, expected \(width * 32)")
         }
@@ -78,6 +89,13 @@ public final class LedgerReader {
     func bundle(_ index: UInt64, size: UInt64) throws(LedgerError) -> [[UInt8]] {
         let width = index < size / 256 ? 256 : Int(size % 256)
         let path = TilePath.entries(index: index, width: width)
+        if width < 256, !files.exists(path), let full = try files.readIfPresent(TilePath.entries(index: index)) {
+            // The partial bundle was superseded and deleted: the full one's first entries.
+            guard let entries = LedgerEntry.parseBundle(full), entries.count == 256 else {
+                throw LedgerError("\(TilePath.entries(index: index)): malformed or not 256 entries")
+            }
+            return Array(entries.prefix(width))
+        }
         guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
         guard let entries = LedgerEntry.parseBundle(data) else {
             throw LedgerError("\(path): malformed (the entry lengths do not add up)")

@@ -193,6 +193,9 @@ public final class LedgerWriter: @unchecked Sendable {
         try files.writeDurably("state", next.encoded(hasher: hasher))
         state = next
         indexDirty = false
+        // Partial tiles a full one now supersedes (C2SP lets a log delete
+        // them; readers fall back to the full tile's prefix).
+        for file in written where file.path.hasPrefix("tile/") { files.removeDirectory(file.path + ".p") }
     }
 
     private func lookup(

@@ -95,6 +95,8 @@ final class SyslogDelivery: @unchecked Sendable {
     }
 
     private func drain(_ spool: SyslogSpool, now: ContinuousClock.Instant) {
+        // A replay the disk refused earlier goes back in front first.
+        if !pendingReplay.isEmpty, (try? spool.prepend(pendingReplay)) != nil { pendingReplay = [] }
         while !spool.isEmpty {
             do {
                 let chunk = try spool.peek(limit: drainChunk)

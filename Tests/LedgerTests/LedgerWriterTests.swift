@@ -101,6 +101,25 @@ struct LedgerWriterTests {
         #expect(try reader.leaves(eventID: "e-0-65536") == [65_536])
     }
 
+    @Test("partial tiles a full tile supersedes are deleted; the old size still reads from the full tile's prefix")
+    func supersededPartials() throws {
+        let path = directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LedgerWriter(directory: path, origin: Self.origin, signer: try signer())
+        _ = try writer.append(messages(0..<300))
+        let old = try writer.checkpoint()
+        #expect(FileManager.default.fileExists(atPath: path + "/tile/0/001.p/44"))
+        #expect(FileManager.default.fileExists(atPath: path + "/tile/entries/001.p/44"))
+        _ = try writer.append(messages(300..<600))
+        #expect(!FileManager.default.fileExists(atPath: path + "/tile/0/001.p"))
+        #expect(!FileManager.default.fileExists(atPath: path + "/tile/entries/001.p"))
+        let reader = LedgerReader(directory: path)
+        #expect(try reader.root(size: 300) == old.root)
+        #expect(try reader.storedEntry(299, size: 300) == messages(299..<300)[0].bytes)
+        try writer.checkpoint()
+        _ = try LedgerReader(directory: path).verify(verifier: try verifier())
+    }
+
     @Test("a re-delivered tail is skipped; a reopened writer continues where the state says")
     func redelivery() throws {
         let path = directory()
