@@ -137,6 +137,8 @@ let package = Package(
             ]
         ),
 
+        // What the test targets share: running the real tools they check against.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AuditEventTests", dependencies: ["AuditEvent"]),
         .testTarget(
             name: "AuditDecoderTests",
@@ -144,18 +146,18 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(
             name: "TelemetryTests",
             dependencies: [
-                "Telemetry", "MetricsEndpoint", "AuditEvent", "Detection", "Pipeline",
+                "Telemetry", "MetricsEndpoint", "AuditEvent", "Detection", "Pipeline", "TestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
-        .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline"]),
+        .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: [
@@ -169,10 +171,10 @@ let package = Package(
         ),
         .testTarget(name: "TrafficGeneratorTests", dependencies: ["TrafficGenerator", "AuditDecoder", "AuditEvent"]),
         // Drives the built `countersign` binary against the harness's servers.
-        .testTarget(name: "EndToEndTests", dependencies: ["Kafka"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator"]
+            dependencies: ["Worker", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator", "TestSupport"]
         ),
     ],
     cxxLanguageStandard: .cxx17

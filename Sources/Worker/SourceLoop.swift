@@ -189,20 +189,15 @@ struct SourceLoop {
             do {
                 let (leaves, size) = try await ledger.append(messages, eventIDs: eventIDs)
                 if !paused.isEmpty { try await consumer.resume(paused) }
-                statistics.update { $0.ledgerSize = size }
+                statistics.update {
+                    $0.ledgerSize = size
+                    if attempt > 0 { $0.writesFailing = false }
+                }
                 return leaves
             } catch {
                 if Task.isCancelled { throw error }
                 attempt += 1
-                statistics.update {
-                    $0.sinkFailures += 1
-                    $0.writesFailing = true
-                }
-                logger.warning(
-                    "the ledger did not append; pausing",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
-                )
-                try await backOff(attempt, paused: &paused)
+                try await writeFailed("the ledger did not append", error, attempt: attempt, paused: &paused)
             }
         }
     }
@@ -369,15 +364,7 @@ struct SourceLoop {
             } catch {
                 if Task.isCancelled { throw error }
                 attempt += 1
-                statistics.update {
-                    $0.sinkFailures += 1
-                    $0.writesFailing = true
-                }
-                logger.warning(
-                    "a sink did not acknowledge; pausing",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
-                )
-                try await backOff(attempt, paused: &paused)
+                try await writeFailed("a sink did not acknowledge", error, attempt: attempt, paused: &paused)
             }
         }
         if !paused.isEmpty { try await consumer.resume(paused) }
@@ -430,6 +417,22 @@ struct SourceLoop {
                 metadata: ["sink": "\(item.sink)", "reason": "\(item.rejection.reason)"]
             )
         }
+    }
+
+    /// A failed sink or ledger write: counted (readiness goes false), logged,
+    /// then the back-off with consumption paused.
+    private mutating func writeFailed(
+        _ what: String,
+        _ error: any Error,
+        attempt: Int,
+        paused: inout [TopicPartition]
+    ) async throws {
+        statistics.update {
+            $0.sinkFailures += 1
+            $0.writesFailing = true
+        }
+        logger.warning("\(what); pausing", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+        try await backOff(attempt, paused: &paused)
     }
 
     /// Waits before another attempt with every assigned partition paused,

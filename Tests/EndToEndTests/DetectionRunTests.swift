@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Detection inside `run`: alerts reach the alerts topic, and a worker killed
@@ -9,15 +10,11 @@ extension EndToEndSuites {
     struct DetectionRunTests {
         /// The event ids (alert ids) of every message in a topic, read with kcat.
         func alertIDs(_ topic: String, broker: String) throws -> [String] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-            process.arguments = ["-b", broker, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let text = try Subprocess.run(
+                "/usr/bin/kcat",
+                ["-b", broker, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n"]
+            )
+            .output
             return text.split(separator: "\n").compactMap(EndToEnd.eventID)
         }
 

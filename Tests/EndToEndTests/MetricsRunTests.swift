@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -105,15 +106,12 @@ extension EndToEndSuites {
                 "--spacing-ms", "2000", "--incidents", "7", "--brokers", broker, "--topic", topic,
             ])
             #expect(generated == 0)
-            let kcat = Process()
-            kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-            kcat.arguments = ["-b", broker, "-P", "-t", topic]
-            let input = Pipe()
-            kcat.standardInput = input
-            try kcat.run()
-            input.fileHandleForWriting.write(Data("{\"schema\":\"mcp.audit/1\"\n[]\n".utf8))
-            try input.fileHandleForWriting.close()
-            kcat.waitUntilExit()
+            let (produced, _) = try Subprocess.run(
+                "/usr/bin/kcat",
+                ["-b", broker, "-P", "-t", topic],
+                input: Data("{\"schema\":\"mcp.audit/1\"\n[]\n".utf8)
+            )
+            #expect(produced == 0)
 
             // Scrape while it works, and wait until Prometheus saw it all.
             var scrapeTimes: [Double] = []
@@ -147,19 +145,13 @@ extension EndToEndSuites {
             // promtool on a live scrape.
             let (status, body) = try await get("http://\(listen)/metrics")
             #expect(status == 200)
-            let scrape = work + "/scrape.prom"
-            try body.write(to: URL(fileURLWithPath: scrape))
-            let promtool = Process()
-            promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
-            promtool.arguments = ["check", "metrics"]
-            promtool.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: scrape))
-            let complaints = Pipe()
-            promtool.standardOutput = complaints
-            promtool.standardError = complaints
-            try promtool.run()
-            let said = String(decoding: complaints.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            promtool.waitUntilExit()
-            #expect(promtool.terminationStatus == 0)
+            let (checked, said) = try Subprocess.run(
+                "/usr/bin/promtool",
+                ["check", "metrics"],
+                input: body,
+                errors: true
+            )
+            #expect(checked == 0)
             #expect(said.isEmpty, "promtool: \(said)")
             let sorted = scrapeTimes.sorted()
             let series = String(decoding: body, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("#") }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `run` into the PostgreSQL hot tier that the harness starts.
@@ -21,16 +22,8 @@ extension EndToEndSuites {
 
         /// Runs one statement with psql; returns its unaligned output, or nil on failure.
         func psql(_ conninfo: String, _ sql: String) throws -> String? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            process.arguments = [conninfo, "-qAtX", "-c", sql]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return process.terminationStatus == 0 ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+            let (status, text) = try Subprocess.run("/usr/bin/psql", [conninfo, "-qAtX", "-c", sql])
+            return status == 0 ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
         }
 
         func pipeline(topic: String, group: String, conninfo: String) throws -> URL {
@@ -126,20 +119,9 @@ extension EndToEndSuites {
             ]
             try generator.run()
             try await Task.sleep(for: .seconds(3))
-            /// Runs a harness script and waits for it with waitpid: Foundation's
-            /// Process missed the exit of these short scripts here and waited forever.
-            func run(_ script: String) -> Int32 {
-                var pid: pid_t = 0
-                let arguments = [strdup(script), nil]
-                defer { free(arguments[0]) }
-                guard posix_spawn(&pid, script, nil, nil, arguments, environ) == 0 else { return -1 }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-                return status
-            }
-            #expect(run(stop) == 0)
+            #expect(Subprocess.script(stop) == 0)
             try await Task.sleep(for: .seconds(30))
-            #expect(run(start) == 0)
+            #expect(Subprocess.script(start) == 0)
             generator.waitUntilExit()
             let (status, output) = worker.finish()
             #expect(status == 0, "\(worker.log.suffix(600))")

@@ -3,6 +3,7 @@ import Detection
 import Foundation
 import Pipeline
 import SIEM
+import TestSupport
 import Testing
 
 /// The SIEM sink against the rsyslogd the harness starts: every alert
@@ -151,17 +152,6 @@ struct RsyslogTests {
         }
     }
 
-    /// Runs a harness script and waits for it (posix_spawn + waitpid).
-    func run(_ script: String) -> Int32 {
-        var pid: pid_t = 0
-        let arguments = [strdup(script), nil]
-        defer { free(arguments[0]) }
-        guard posix_spawn(&pid, script, nil, nil, arguments, environ) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        return status
-    }
-
     @Test(
         "rsyslog stopped 30 s mid-stream on TCP: the spool takes the messages, all arrive in order afterwards",
         .enabled(if: enabled)
@@ -188,11 +178,11 @@ struct RsyslogTests {
         while clock.now - begin < .seconds(36) {
             let elapsed = clock.now - begin
             if !stopped && elapsed > .seconds(3) {
-                #expect(run(stop) == 0)
+                #expect(Subprocess.script(stop) == 0)
                 stopped = true
             }
             if stopped && !restarted && elapsed > .seconds(33) {
-                #expect(run(start) == 0)
+                #expect(Subprocess.script(start) == 0)
                 restarted = true
             }
             let alerts = (sent..<(sent + 100)).map(Self.alert)

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import Logging
 import MetricsEndpoint
+import TestSupport
 import Testing
 
 @testable import Telemetry
@@ -9,18 +10,8 @@ import Testing
 /// The endpoint over real HTTPS with basic auth, exercised with curl.
 @Suite("Metrics endpoint")
 struct EndpointTests {
-    /// Runs a program; returns its exit status and standard output.
     func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try Subprocess.run(path, arguments)
     }
 
     @Test("HTTPS from tls_server_config; /metrics needs the basic-auth user, the probes do not")

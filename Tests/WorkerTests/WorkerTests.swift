@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Pipeline
 import ServiceLifecycle
+import TestSupport
 import Testing
 import TrafficGenerator
 import Worker
@@ -136,17 +137,10 @@ struct WorkerTests {
         #expect(service.statistics.deadLettered == 4)
 
         // Read the dead-letter topic back with an independent client.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = [
-            "-b", cluster.bootstrapServers, "-C", "-t", "mcp.audit.dead-letter", "-e", "-q", "-f", "%k|%s|%h\n",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").map(String.init)
-        process.waitUntilExit()
+        let lines = try Subprocess.run(
+            "/usr/bin/kcat",
+            ["-b", cluster.bootstrapServers, "-C", "-t", "mcp.audit.dead-letter", "-e", "-q", "-f", "%k|%s|%h\n"]
+        ).output.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
         for (index, (text, code)) in bad.enumerated() {
             let line = lines.first { $0.hasPrefix("bad-\(index)|") }
