@@ -27,7 +27,7 @@ struct SourceLoop {
     private var lastSnapshot = ContinuousClock.now
     /// Messages that arrived while waiting out a sink failure, kept for the
     /// next cycle (never dropped).
-    private var held: [KafkaConsumer.Message] = []
+    var held: [KafkaConsumer.Message] = []
     /// The next batch, fetched while the current one is decoded and delivered
     /// so that copying out of librdkafka overlaps with decoding. At most one
     /// batch ahead: memory stays bounded by two batches.
@@ -179,29 +179,6 @@ struct SourceLoop {
         if let ledger { ledger.report(to: metrics) }
     }
 
-    /// Appends the raw messages to the ledger, retrying with back-off (and
-    /// consumption paused) while the ledger cannot write.
-    private mutating func mirror(_ messages: [KafkaConsumer.Message], eventIDs: [String?]) async throws -> [UInt64?] {
-        guard let ledger else { return [] }
-        var attempt = 0
-        var paused: [TopicPartition] = []
-        while true {
-            do {
-                let (leaves, size) = try await ledger.append(messages, eventIDs: eventIDs)
-                if !paused.isEmpty { try await consumer.resume(paused) }
-                statistics.update {
-                    $0.ledgerSize = size
-                    if attempt > 0 { $0.writesFailing = false }
-                }
-                return leaves
-            } catch {
-                if Task.isCancelled { throw error }
-                attempt += 1
-                try await writeFailed("the ledger did not append", error, attempt: attempt, paused: &paused)
-            }
-        }
-    }
-
     /// Waits for a batch fetched ahead, if any, and keeps it for the next
     /// cycle; called before pausing, committing at shutdown, or polling
     /// directly, so that no two polls run at once.
@@ -211,7 +188,7 @@ struct SourceLoop {
         held += try await prefetch.value
     }
 
-    private func poll(timeoutMilliseconds: Int32) async throws -> [KafkaConsumer.Message] {
+    func poll(timeoutMilliseconds: Int32) async throws -> [KafkaConsumer.Message] {
         try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: timeoutMilliseconds)
     }
 
@@ -276,183 +253,4 @@ struct SourceLoop {
         }
     }
 
-    /// Produces each message unchanged to the dead-letter topic and waits
-    /// until all are delivered; only then do they count as handled.
-    private mutating func sendToDeadLetterTopic(_ letters: [DeadLetter]) async throws {
-        try await produce(
-            letters.map { (key: $0.message.key, value: $0.message.value, headers: $0.headers) },
-            to: configuration.deadLetterTopic,
-            what: "dead-letter"
-        )
-        for letter in letters {
-            tracker.acknowledgedByAll(
-                TopicPartition(topic: letter.message.topic, partition: letter.message.partition),
-                offset: letter.message.offset
-            )
-            logger.debug("dead-lettered", metadata: ["reason": "\(letter.reason)"])
-            metrics?.deadLettered(reason: letter.reason.code.name)
-        }
-        statistics.update { $0.deadLettered += letters.count }
-    }
-
-    /// Produces messages and waits until every one is delivered, retrying
-    /// the whole set with back-off (and consumption paused) while any fails.
-    private mutating func produce(
-        _ messages: [(key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])])],
-        to topic: String,
-        what: String
-    ) async throws {
-        var attempt = 0
-        while true {
-            let before = deadLetters.deliveries.failed
-            for message in messages {
-                try await deadLetters.send(
-                    topic: topic,
-                    key: message.key,
-                    value: message.value,
-                    headers: message.headers
-                )
-            }
-            try await deadLetters.flush()
-            if deadLetters.deliveries.failed == before { return }
-            attempt += 1
-            logger.warning(
-                "\(what) delivery failed; retrying",
-                metadata: ["error": "\(deadLetters.deliveries.lastError ?? "?")", "attempt": "\(attempt)"]
-            )
-            var paused: [TopicPartition] = []
-            try await backOff(attempt, paused: &paused)
-            if !paused.isEmpty { try await consumer.resume(paused) }
-        }
-    }
-
-    /// Hands a batch to every sink; while any fails, pauses consumption and
-    /// offers the batch again with growing back-off.
-    private mutating func deliver(_ batch: EventBatch) async throws {
-        var attempt = 0
-        var paused: [TopicPartition] = []
-        var rejected: [(sink: String, rejection: SinkRejection)] = []
-        while true {
-            do {
-                let metrics = self.metrics
-                rejected = try await withThrowingTaskGroup(of: [(sink: String, rejection: SinkRejection)].self) {
-                    group in
-                    for sink in sinks {
-                        group.addTask {
-                            let started = ContinuousClock.now
-                            do {
-                                let outcome = try await sink.write(batch)
-                                let elapsed = ContinuousClock.now - started
-                                metrics?.sinkWrote(
-                                    sink.name,
-                                    events: batch.events.count,
-                                    seconds: Double(elapsed.components.seconds)
-                                        + Double(elapsed.components.attoseconds) / 1e18
-                                )
-                                return outcome.rejected.map { (sink.name, $0) }
-                            } catch {
-                                metrics?.sinkFailed(sink.name)
-                                throw error
-                            }
-                        }
-                    }
-                    var all: [(sink: String, rejection: SinkRejection)] = []
-                    for try await some in group { all += some }
-                    return all
-                }
-                break
-            } catch {
-                if Task.isCancelled { throw error }
-                attempt += 1
-                try await writeFailed("a sink did not acknowledge", error, attempt: attempt, paused: &paused)
-            }
-        }
-        if !paused.isEmpty { try await consumer.resume(paused) }
-        if !rejected.isEmpty { try await sendRejections(rejected) }
-        var acknowledged: [TopicPartition: Int64] = [:]
-        for event in batch.events {
-            let partition = TopicPartition(topic: event.topic, partition: event.partition)
-            tracker.acknowledgedByAll(partition, offset: event.offset)
-            acknowledged[partition] = max(acknowledged[partition] ?? 0, event.offset + 1)
-        }
-        for (partition, next) in acknowledged {
-            metrics?.acknowledged(topic: partition.topic, partition: partition.partition, nextOffset: next)
-        }
-        statistics.update {
-            $0.acknowledged += batch.events.count
-            $0.writesFailing = false
-        }
-    }
-
-    /// Rows a sink refused for good go to the dead-letter topic, their raw
-    /// bytes unchanged, with the sink and its reason in the headers.
-    private mutating func sendRejections(_ rejected: [(sink: String, rejection: SinkRejection)]) async throws {
-        try await produce(
-            rejected.map { item in
-                let event = item.rejection.event
-                return (
-                    key: Array(event.event.actor.id.utf8),
-                    value: event.event.raw.isEmpty ? event.event.jsonBytes() : event.event.raw,
-                    headers: DeadLetter.headers(
-                        code: "sink_rejected",
-                        field: item.sink,
-                        reason: item.rejection.reason,
-                        topic: event.topic,
-                        partition: event.partition,
-                        offset: event.offset
-                    )
-                )
-            },
-            to: configuration.deadLetterTopic,
-            what: "dead-letter"
-        )
-        statistics.update {
-            $0.deadLettered += rejected.count
-            $0.sinkRejected += rejected.count
-        }
-        metrics?.deadLettered(reason: "sink_rejected", count: rejected.count)
-        for item in rejected {
-            logger.warning(
-                "a sink refused an event",
-                metadata: ["sink": "\(item.sink)", "reason": "\(item.rejection.reason)"]
-            )
-        }
-    }
-
-    /// A failed sink or ledger write: counted (readiness goes false), logged,
-    /// then the back-off with consumption paused.
-    private mutating func writeFailed(
-        _ what: String,
-        _ error: any Error,
-        attempt: Int,
-        paused: inout [TopicPartition]
-    ) async throws {
-        statistics.update {
-            $0.sinkFailures += 1
-            $0.writesFailing = true
-        }
-        logger.warning("\(what); pausing", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-        try await backOff(attempt, paused: &paused)
-    }
-
-    /// Waits before another attempt with every assigned partition paused,
-    /// polling meanwhile so that the consumer stays in its group. A partition
-    /// assigned during the wait is paused too; anything it delivered first is
-    /// held for the next cycle.
-    private mutating func backOff(_ attempt: Int, paused: inout [TopicPartition]) async throws {
-        try await settlePrefetch()
-        let range = configuration.retryBackoffMilliseconds
-        let wait = min(range.upperBound, range.lowerBound << min(attempt - 1, 16))
-        let deadline = ContinuousClock.now + .milliseconds(wait)
-        repeat {
-            let unpaused = consumer.assignment.subtracting(paused)
-            if !unpaused.isEmpty {
-                try await consumer.pause(Array(unpaused))
-                paused += unpaused
-            }
-            held += try await poll(timeoutMilliseconds: 50)
-            let count = held.count
-            statistics.update { $0.peakHeldMessages = Swift.max($0.peakHeldMessages, count) }
-        } while ContinuousClock.now < deadline
-    }
 }
