@@ -46,7 +46,8 @@ let package = Package(
         // Pipeline files, the sink protocol, offset tracking: values, no I/O.
         .target(name: "Pipeline", dependencies: ["AuditEvent", "Detection", "Yams"]),
         // librdkafka: consumer, producer, mock cluster (the dev broker); the only module that links it.
-        // A serial queue for blocking C calls, shared by every module that owns a C handle.
+        // A serial queue for blocking C calls, shared by every module that owns a C handle, and the
+        // POSIX file writes every durable store shares.
         .target(name: "Blocking"),
 
         .target(name: "Kafka", dependencies: ["CRdKafka", "Blocking"]),
@@ -74,7 +75,7 @@ let package = Package(
         // The cold ledger: RFC 9162 tree in C2SP tiles, signed checkpoints, proofs, verification.
         .target(
             name: "Ledger",
-            dependencies: ["COpenSSL", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["Blocking", "COpenSSL", .product(name: "DequeModule", package: "swift-collections")]
         ),
 
         // Metrics: the typed catalogue, bounded labels, the pipeline's instruments (swift-prometheus).

@@ -1,3 +1,4 @@
+import Blocking
 import Dispatch
 
 #if canImport(Glibc)
@@ -20,14 +21,9 @@ struct LedgerFiles {
     func exists(_ relative: String) -> Bool { access(path(relative), F_OK) == 0 }
 
     func makeDirectories(for relative: String) throws(LedgerError) {
-        var partial = root
-        let components = relative.split(separator: "/").dropLast()
-        for component in components {
-            partial += "/" + component
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
-                throw LedgerError("cannot create \(partial): \(Self.reason())")
-            }
-        }
+        let directory = relative.split(separator: "/").dropLast().joined(separator: "/")
+        guard !directory.isEmpty else { return }
+        if let failure = FileWrites.makeDirectories(path(directory)) { throw LedgerError(failure) }
     }
 
     func read(_ relative: String) throws(LedgerError) -> [UInt8] {
@@ -75,16 +71,14 @@ struct LedgerFiles {
             let file = path(written[index].path) + ".tmp"
             unlink(file)
             let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, readOnly ? 0o444 : 0o644)
-            guard fd >= 0 else { return failures.add(written[index].path + ".tmp: " + Self.reason()) }
-            defer { close(fd) }
-            do {
-                try Self.writeAll(fd, written[index].bytes, name: written[index].path)
-            } catch {
-                return failures.add("\(error)")
+            guard fd >= 0 else {
+                return failures.add("cannot create '\(written[index].path).tmp': \(Self.reason())")
             }
-            if fsync(fd) != 0 { failures.add(written[index].path + ".tmp: " + Self.reason()) }
+            defer { close(fd) }
+            let name = written[index].path + ".tmp"
+            if let failure = FileWrites.writeDurably(written[index].bytes, to: fd, path: name) { failures.add(failure) }
         }
-        if let failed = failures.first { throw LedgerError("cannot write \(failed)") }
+        if let failed = failures.first { throw LedgerError(failed) }
     }
 
     /// fsyncs every file at once (the journal groups concurrent fsyncs).
@@ -160,15 +154,7 @@ struct LedgerFiles {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws(LedgerError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw LedgerError("cannot write \(name): \(reason())")
-            }
-            offset += written
-        }
+        if let failure = FileWrites.writeAll(bytes, to: fd, path: name) { throw LedgerError(failure) }
     }
 
     static func reason() -> String { String(cString: strerror(errno)) }

@@ -1,3 +1,4 @@
+import Blocking
 import DequeModule
 
 /// One consumed message to mirror: its raw bytes exactly as received and
@@ -48,14 +49,7 @@ public final class LedgerWriter: @unchecked Sendable {
         files = LedgerFiles(root: directory)
         self.origin = origin
         self.signer = signer
-        // Like mkdir -p.
-        var partial = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
-                throw LedgerError("cannot create \(partial): \(LedgerFiles.reason())")
-            }
-        }
+        if let failure = FileWrites.makeDirectories(directory) { throw LedgerError(failure) }
         if let data = try files.readIfPresent("state") {
             state = try LedgerState(decoding: data, hasher: hasher)
         } else {

@@ -1,3 +1,4 @@
+import Blocking
 import DequeModule
 
 #if canImport(Glibc)
@@ -71,13 +72,8 @@ final class SyslogSpool {
 
     init(settings: SpoolSettings) throws(SpoolError) {
         self.settings = settings
-        // Like mkdir -p.
-        var partial = settings.directory.hasPrefix("/") ? "" : "."
-        for component in settings.directory.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o700) != 0 && errno != EEXIST {
-                throw SpoolError(description: "cannot create the spool directory \(partial): \(Self.reason())")
-            }
+        if let failure = FileWrites.makeDirectories(settings.directory, mode: 0o700) {
+            throw SpoolError(description: failure)
         }
         var ids: [Int64] = []
         guard let directory = opendir(settings.directory) else {
@@ -279,15 +275,7 @@ final class SyslogSpool {
         let fd = open(file, flags, 0o600)
         guard fd >= 0 else { throw SpoolError(description: "cannot open \(file): \(Self.reason())") }
         defer { close(fd) }
-        var offset = 0
-        while offset < records.count {
-            let written = records.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw SpoolError(description: "cannot write \(file): \(Self.reason())")
-            }
-            offset += written
-        }
+        if let failure = FileWrites.writeAll(records, to: fd, path: file) { throw SpoolError(description: failure) }
         guard fsync(fd) == 0 else { throw SpoolError(description: "cannot fsync \(file): \(Self.reason())") }
         if creating {
             // The new name must survive a crash too.

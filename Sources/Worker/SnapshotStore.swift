@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 import Kafka
 
@@ -46,7 +47,9 @@ struct SnapshotStore: Sendable {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw Failure(description: "cannot write '\(temporary)'") }
         defer { close(descriptor) }
-        if let failure = writeDurably(bytes, to: descriptor, path: temporary) { throw Failure(description: failure) }
+        if let failure = FileWrites.writeDurably(bytes, to: descriptor, path: temporary) {
+            throw Failure(description: failure)
+        }
         guard rename(temporary, target) == 0 else { throw Failure(description: "cannot rename '\(temporary)'") }
     }
 }

@@ -40,7 +40,7 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
         }
         let descriptor = self.descriptor
         let path = self.path
-        let failure = await blocking.run { [bytes] in writeDurably(bytes, to: descriptor, path: path) }
+        let failure = await blocking.run { [bytes] in FileWrites.writeDurably(bytes, to: descriptor, path: path) }
         if let failure { throw Failure(description: failure) }
         return .accepted
     }
