@@ -20,7 +20,10 @@ struct CheckCommand: ParsableCommand {
                 let text = try readText(file)
                 let spec = try PipelineFile.decode(text, file: file, environment: ProcessInfo.processInfo.environment)
                 let sinks = spec.sinks.map(\.kind.rawValue).joined(separator: ", ")
-                print("\(file): ok (topics \(spec.source.topics.joined(separator: ", ")); sinks \(sinks))")
+                var parts = ["topics \(spec.source.topics.joined(separator: ", "))", "sinks \(sinks)"]
+                if let ledger = spec.ledger { parts.append("ledger in \(ledger.directory)") }
+                if let metrics = spec.metrics { parts.append("metrics on \(metrics.host):\(metrics.port)") }
+                print("\(file): ok (\(parts.joined(separator: "; ")))")
             } catch {  // typed: the block throws only PipelineFileError
                 failed = true
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
