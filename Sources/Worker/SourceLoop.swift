@@ -88,6 +88,9 @@ struct SourceLoop {
             /// Which message each event came from, for its ledger index.
             var sources: [Int] = []
             for (position, message) in messages.enumerated() {
+                // Decoding a batch takes tens of milliseconds on the shared
+                // cooperative pool: let others (a /metrics scrape) in between.
+                if position % 1_000 == 999 { await Task.yield() }
                 track(message)
                 do {
                     let event = try decoder.decode(message.value)
@@ -125,6 +128,7 @@ struct SourceLoop {
             }
             if !dead.isEmpty { try await sendToDeadLetterTopic(dead) }
             if !events.isEmpty {
+                await Task.yield()
                 let alerts = detection?.process(events) ?? []
                 if !alerts.isEmpty, let topic = configuration.alertsTopic {
                     try await produce(
