@@ -287,7 +287,10 @@ final class ConsumerState: Sendable {
         _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
     ) {
         let partitions = PartitionList.read(list)
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        // NULL when the consumer is not (or no longer) a group member, e.g. a
+        // revocation while closing: treat it as the eager protocol.
+        let protocolName: UnsafePointer<CChar>? = rd_kafka_rebalance_protocol(handle)
+        let cooperative = protocolName.map { String(cString: $0) } == "COOPERATIVE"
         if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             if let startingOffset {
                 for index in 0..<Int(list.pointee.cnt) {
