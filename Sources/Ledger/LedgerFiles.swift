@@ -47,17 +47,6 @@ struct LedgerFiles {
         exists(relative) ? try read(relative) : nil
     }
 
-    /// Writes `<relative>.tmp` (read-only when `readOnly`), without fsync.
-    func writeTemporary(_ relative: String, _ bytes: [UInt8], readOnly: Bool) throws(LedgerError) {
-        try makeDirectories(for: relative)
-        let file = path(relative) + ".tmp"
-        unlink(file)
-        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, readOnly ? 0o444 : 0o644)
-        guard fd >= 0 else { throw LedgerError("cannot create \(relative).tmp: \(Self.reason())") }
-        defer { close(fd) }
-        try Self.writeAll(fd, bytes, name: relative)
-    }
-
     /// Writes and fsyncs every `<path>.tmp` at once, on all cores: creating
     /// inodes and syncing them is the ledger's bottleneck, and concurrent
     /// fsyncs share the file system's flushes.
@@ -113,8 +102,7 @@ struct LedgerFiles {
 
     /// Writes a small file durably: tmp, fsync, rename, fsync its directory.
     func writeDurably(_ relative: String, _ bytes: [UInt8], readOnly: Bool = false) throws(LedgerError) {
-        try writeTemporary(relative, bytes, readOnly: readOnly)
-        try sync([relative + ".tmp"])
+        try writeTemporaryDurably([(relative, bytes)], readOnly: readOnly)
         try rename(relative)
         try sync(Self.directories(of: [relative]))
     }

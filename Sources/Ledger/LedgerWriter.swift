@@ -110,7 +110,7 @@ public final class LedgerWriter: @unchecked Sendable {
         results.reserveCapacity(messages.count)
         var written: [(path: String, bytes: [UInt8])] = []
         var index: [UInt8] = []
-        var appended: [(key: String, offset: Int64, leaf: UInt64)] = []
+        var appended: [String: [(offset: Int64, leaf: UInt64)]] = [:]
         for message in messages {
             let key = message.topic + "\u{0}" + String(message.partition)
             if let watermark = next.watermarks[key], message.offset < watermark {
@@ -138,15 +138,16 @@ public final class LedgerWriter: @unchecked Sendable {
             index += Array("\(leaf)\t\(message.topic)\t\(message.partition)\t\(message.offset)\t".utf8)
             index += Array((message.eventID.map(Self.indexSafe) ?? "-").utf8)
             index.append(0x0A)
-            appended.append((key, message.offset, leaf))
+            appended[key, default: []].append((message.offset, leaf))
             results.append(leaf)
         }
         guard next.size != state.size || next.watermarks != state.watermarks else { return results }
         next.indexLength += UInt64(index.count)
         try commit(next, written: written, index: index)
-        for item in appended {
-            recent[item.key, default: []].append((item.offset, item.leaf))
-            if recent[item.key]!.count > recentLimit { recent[item.key]!.removeFirst() }
+        for (key, leaves) in appended {
+            recent[key, default: []].append(contentsOf: leaves)
+            let excess = recent[key]!.count - recentLimit
+            if excess > 0 { recent[key]!.removeFirst(excess) }
         }
         return results
     }
@@ -192,13 +193,31 @@ public final class LedgerWriter: @unchecked Sendable {
         for file in written where file.path.hasPrefix("tile/") { files.removeDirectory(file.path + ".p") }
     }
 
+    /// The leaf a re-delivered message got before: from this batch, or
+    /// from the recent appends of its partition (both in offset order, so
+    /// a binary search: a re-delivered tail of thousands stays cheap).
     private func lookup(
         _ key: String,
         _ offset: Int64,
-        pending: [(key: String, offset: Int64, leaf: UInt64)]
+        pending: [String: [(offset: Int64, leaf: UInt64)]]
     ) -> UInt64? {
-        if let hit = pending.last(where: { $0.key == key && $0.offset == offset }) { return hit.leaf }
-        return recent[key]?.last(where: { $0.offset == offset })?.leaf
+        if let hit = Self.search(pending[key] ?? [], offset) { return hit }
+        return recent[key].flatMap { Self.search($0, offset) }
+    }
+
+    private static func search<C: RandomAccessCollection>(_ entries: C, _ offset: Int64) -> UInt64?
+    where C.Element == (offset: Int64, leaf: UInt64) {
+        var low = entries.startIndex
+        var high = entries.endIndex
+        while low < high {
+            let middle = entries.index(low, offsetBy: entries.distance(from: low, to: high) / 2)
+            if entries[middle].offset < offset {
+                low = entries.index(after: middle)
+            } else {
+                high = middle
+            }
+        }
+        return low < entries.endIndex && entries[low].offset == offset ? entries[low].leaf : nil
     }
 
     /// The tree's root now.

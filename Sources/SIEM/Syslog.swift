@@ -95,12 +95,31 @@ public struct SyslogFormat: Sendable, Hashable {
 
     /// RFC 6587 octet counting: `LEN SP MSG`.
     public static func octetCounted(_ message: [UInt8]) -> [UInt8] {
-        Array("\(message.count) ".utf8) + message
+        var out: [UInt8] = []
+        appendOctetCounted(message, to: &out)
+        return out
     }
 
     /// RFC 6587 non-transparent framing: the message then LF. (A CEF payload
     /// never holds a raw LF: the encoder escapes it.)
-    public static func lineFramed(_ message: [UInt8]) -> [UInt8] { message + [0x0A] }
+    public static func lineFramed(_ message: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        appendLineFramed(message, to: &out)
+        return out
+    }
+
+    /// The framings appended to a stream in place (the send path frames a
+    /// whole batch into one buffer).
+    public static func appendOctetCounted(_ message: [UInt8], to stream: inout [UInt8]) {
+        stream += String(message.count).utf8
+        stream.append(0x20)
+        stream += message
+    }
+
+    public static func appendLineFramed(_ message: [UInt8], to stream: inout [UInt8]) {
+        stream += message
+        stream.append(0x0A)
+    }
 
     /// A header field: printable US-ASCII (33-126) only, at most `limit`; `-` when empty.
     static func field(_ value: String, _ limit: Int) -> String {

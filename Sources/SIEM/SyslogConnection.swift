@@ -49,14 +49,10 @@ final class SyslogConnection {
                 var stream: [UInt8] = []
                 stream.reserveCapacity(messages.reduce(0) { $0 + $1.count + 8 })
                 for message in messages {
-                    // The framings of SyslogFormat, appended in place.
                     if endpoint.framing == .octetCounting {
-                        stream += String(message.count).utf8
-                        stream.append(0x20)
-                        stream += message
+                        SyslogFormat.appendOctetCounted(message, to: &stream)
                     } else {
-                        stream += message
-                        stream.append(0x0A)
+                        SyslogFormat.appendLineFramed(message, to: &stream)
                     }
                 }
                 if let tls { try tls.writeAll(stream) } else { try writeAll(stream) }

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Synchronization
+import TestSupport
 import Testing
 
 /// The `countersign` binary built next to the tests, and the harness's broker.
@@ -61,17 +62,7 @@ enum EndToEnd {
     /// Runs countersign and returns its standard output; standard error is discarded.
     static func countersign(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String)
     {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment.merging(extra) { _, new in new }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Subprocess.run(binary.path, arguments, environment: environment.merging(extra) { _, new in new })
     }
 }
 

@@ -12,7 +12,6 @@ import Worker
 /// The `metrics:` section made real: the instruments, the HTTP endpoint,
 /// and the small pollers that feed it from parts that keep their own totals.
 struct MetricsSetup {
-    let metrics: PipelineMetrics
     let services: [any Service]
 
     init(
@@ -24,11 +23,9 @@ struct MetricsSetup {
         logger: Logger
     ) throws {
         guard let settings = spec.metrics else {
-            self.metrics = metrics
             services = []
             return
         }
-        self.metrics = metrics
         let webConfig = try settings.webConfigFile.map { try WebConfig.load(path: $0) } ?? WebConfig()
         var services: [any Service] = [
             MetricsServer(
