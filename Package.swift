@@ -115,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "Countersign",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
+                "AuditEvent", "AuditDecoder", "Blocking", "Detection", "TrafficGenerator", "Kafka", "Pipeline",
+                "PostgresSink",
                 "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -130,7 +131,8 @@ let package = Package(
         .executableTarget(
             name: "CountersignBench",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator", "Kafka", "Pipeline", "PostgresSink",
+                "AuditEvent", "AuditDecoder", "Blocking", "Detection", "TrafficGenerator", "Kafka", "Pipeline",
+                "PostgresSink",
                 "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -160,7 +162,10 @@ let package = Package(
             // Read by path from the test, not a bundle resource.
             exclude: ["golden.prom"]
         ),
-        .testTarget(name: "SIEMTests", dependencies: ["SIEM", "AuditEvent", "Detection", "Pipeline", "TestSupport"]),
+        .testTarget(
+            name: "SIEMTests",
+            dependencies: ["SIEM", "AuditEvent", "AuditDecoder", "Detection", "Pipeline", "TestSupport"]
+        ),
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: [

@@ -71,7 +71,15 @@ extension TapeReader {
                     throw wrongType("occurred_at", expected: "an RFC 3339 string")
                 }
                 switch Timestamp.parse(rfc3339: bytes(child)) {
-                case .success(let time): event.occurredAt = time
+                case .success(let time):
+                    guard AuditEvent.occurredAtRange.contains(time) else {
+                        throw AuditEventError(
+                            .timestampOutOfRange,
+                            field: "occurred_at",
+                            reason: AuditEvent.occurredAtRangeDescription
+                        )
+                    }
+                    event.occurredAt = time
                 case .failure(let failure): throw invalid("occurred_at", failure.rawValue)
                 }
                 seen.occurredAt = true

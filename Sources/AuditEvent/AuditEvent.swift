@@ -10,6 +10,19 @@ public struct AuditEvent: Sendable, Hashable {
     /// The schema identifier every event carries.
     public static let schemaIdentifier = "mcp.audit/1"
 
+    /// The `occurred_at` values an event may carry: from the Unix epoch up to,
+    /// not including, 2100-01-01T00:00:00Z. Every sink can store these
+    /// (PostgreSQL's day partitions refuse year 0 and years past 9999), and an
+    /// audit record outside them is a broken clock or a hostile sender, not
+    /// history; a day partition per such date would also be created and never
+    /// dropped by retention.
+    public static let occurredAtRange =
+        Timestamp(microsecondsSinceEpoch: 0)..<Timestamp(microsecondsSinceEpoch: 4_102_444_800_000_000)
+
+    /// The range in words, for errors and dead-letter headers.
+    public static let occurredAtRangeDescription =
+        "must be from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z"
+
     /// The event's fields as one plain value, for code that builds or reads many at once.
     public struct Fields: Sendable, Hashable {
         /// Unique id from the gateway; the de-duplication key in every sink.

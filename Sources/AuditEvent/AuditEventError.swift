@@ -42,6 +42,9 @@ public struct AuditEventError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let wrongType = Code("wrong_type")
         /// A field has the right type but breaks a rule (length, enum, format, range).
         public static let invalidValue = Code("invalid_value")
+        /// `occurred_at` is a valid date-time outside ``AuditEvent/occurredAtRange``,
+        /// what every sink (PostgreSQL's day partitions among them) can store.
+        public static let timestampOutOfRange = Code("timestamp_out_of_range")
         /// The decoder itself failed (out of memory); the message may be fine.
         public static let internalError = Code("internal_error")
     }

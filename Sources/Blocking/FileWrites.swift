@@ -37,5 +37,16 @@ public enum FileWrites {
         return nil
     }
 
+    /// fsyncs the directory holding `path`, so that a rename in it survives a
+    /// power cut; best effort.
+    public static func syncDirectory(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
     public static func reason() -> String { String(cString: strerror(errno)) }
 }

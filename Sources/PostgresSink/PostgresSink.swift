@@ -44,7 +44,8 @@ public struct PostgresSettings: Sendable, Hashable {
 /// the batch goes again through a temporary staging table with
 /// `INSERT ... ON CONFLICT DO NOTHING`. A row the database refuses for its
 /// data (a NUL escape in JSON, a value out of range) is isolated by halving
-/// the batch and returned as a rejection; the rest commit. When the server
+/// the batch and returned as a rejection; the rest commit. So is every row
+/// of a day whose partition the server refuses to create. When the server
 /// is unreachable the write throws (not acknowledged) and the next attempt
 /// reconnects.
 public actor PostgresSink: Sink {
@@ -76,20 +77,33 @@ public actor PostgresSink: Sink {
 
     public func write(_ batch: EventBatch) async throws -> SinkOutcome {
         let first = try await connected(0)
+        let refusedDays: [Int64: String]
         do {
-            try await ensurePartitions(batch.events.map { DayPartitions.day(of: $0.event.occurredAt) }, first)
+            refusedDays = try await ensurePartitions(
+                batch.events.map { DayPartitions.day(of: $0.event.occurredAt) },
+                first
+            )
         } catch {
             drop(0, first, error)
             throw error
         }
-        // Each writer takes the events of its share of the partitions, in order.
+        // Each writer takes the events of its share of the partitions, in
+        // order; events of a day whose partition the server refused are
+        // rejections (the row's content is at fault, not the sink).
         var groups = Array(repeating: [ConsumedEvent](), count: settings.writers)
-        for event in batch.events { groups[Int(event.partition) % settings.writers].append(event) }
+        var refused: [SinkRejection] = []
+        for event in batch.events {
+            if !refusedDays.isEmpty, let reason = refusedDays[DayPartitions.day(of: event.event.occurredAt)] {
+                refused.append(SinkRejection(event: event, reason: reason))
+                continue
+            }
+            groups[Int(event.partition) % settings.writers].append(event)
+        }
         let rejected = try await withThrowingTaskGroup(of: [SinkRejection].self) { tasks in
             for (slot, events) in groups.enumerated() where !events.isEmpty {
                 tasks.addTask { try await self.write(events, slot: slot) }
             }
-            var all: [SinkRejection] = []
+            var all = refused
             for try await some in tasks { all += some }
             return all
         }
@@ -135,11 +149,28 @@ public actor PostgresSink: Sink {
         return fresh
     }
 
-    private func ensurePartitions(_ needed: [Int64], _ connection: PostgresConnection) async throws(PostgresError) {
+    /// Creates the missing day partitions. A day the server refuses for the
+    /// day itself (a date it cannot hold, a clash with a partition someone
+    /// made by hand) comes back with the reason, so that only that day's rows
+    /// are refused; any other failure is the sink's and throws.
+    private func ensurePartitions(
+        _ needed: [Int64],
+        _ connection: PostgresConnection
+    ) async throws(PostgresError) -> [Int64: String] {
+        var refused: [Int64: String] = [:]
         for day in Set(needed).subtracting(days).sorted() {
-            try await DayPartitions.create(day, on: connection)
-            days.insert(day)
+            do {
+                try await DayPartitions.create(day, on: connection)
+                days.insert(day)
+            } catch  where error.isRowRejection || error.sqlState == "42P17" {
+                refused[day] = "the day partition cannot be created: \(error)"
+                logger.warning(
+                    "a day partition was refused; its events go to the dead-letter topic",
+                    metadata: ["partition": "\(DayPartitions.name(day))", "error": "\(error)"]
+                )
+            }
         }
+        return refused
     }
 
     /// Inserts a slice in one transaction; on a refused row, halves it.

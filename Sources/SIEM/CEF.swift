@@ -166,6 +166,99 @@ public enum CEFEncoder {
         }
     }
 
+    /// Keys whose values are never shortened to make a message fit: short by
+    /// their caps, and what a SOC keys on (time, id, outcome, category).
+    static let keptWhole: Set<String> = [
+        "rt", "externalId", "act", "outcome", "cat", "start", "end", "cfp1", "cn1", "in", "out", "src",
+    ]
+    /// A shortened value keeps at least this many bytes.
+    static let shortestCut = 32
+
+    /// The event in at most `maxBytes` bytes, every field intact: when the
+    /// whole encoding is longer, the longest free-text values (custom strings,
+    /// reason, request, user) are cut, at a character and escape boundary,
+    /// until it fits; keys, the header and ``keptWhole`` values stay. Only if
+    /// that is not enough (a tiny limit) is the text itself cut, again never
+    /// inside an escape or a UTF-8 sequence. `shortened` says whether anything was cut.
+    public static func encodeBytes(
+        _ event: CEFEvent,
+        maxBytes: Int
+    ) throws(CEFError) -> (bytes: [UInt8], shortened: Bool) {
+        let whole = try encodeBytes(event)
+        guard whole.count > maxBytes else { return (whole, false) }
+        var head: [UInt8] = Array("CEF:0|".utf8)
+        header(event.vendor, limit: headerLimits.vendor, into: &head)
+        header(event.product, limit: headerLimits.product, into: &head)
+        header(event.version, limit: headerLimits.version, into: &head)
+        header(event.classID, limit: headerLimits.classID, into: &head)
+        var name: [UInt8] = []
+        header(event.name, limit: headerLimits.name, into: &name)
+        name.removeLast()  // its `|`, put back below
+        let severity = Array(String(event.severity).utf8) + [UInt8(ascii: "|")]
+        var values: [[UInt8]] = event.extensions.map { pair in
+            var value: [UInt8] = []
+            extensionValue(pair.value, limit: valueLimits[pair.key] ?? 1023, into: &value)
+            return value
+        }
+        let keys = event.extensions.map(\.key)
+        let fixed =
+            head.count + name.count + 1 + severity.count + keys.reduce(0) { $0 + $1.utf8.count + 1 }
+            + max(0, keys.count - 1)
+        var excess = fixed + values.reduce(0) { $0 + $1.count } - maxBytes
+        let order = values.indices.filter { !keptWhole.contains(keys[$0]) && !keys[$0].hasSuffix("Label") }
+            .sorted { values[$0].count > values[$1].count }
+        for index in order where excess > 0 {
+            let target = max(shortestCut, values[index].count - excess)
+            guard target < values[index].count else { continue }
+            let cut = safePrefixLength(values[index], atMost: target)
+            excess -= values[index].count - cut
+            values[index].removeSubrange(cut...)
+        }
+        // Then the name (it repeats the tool), down to the same floor.
+        if excess > 0, name.count > shortestCut {
+            let cut = safePrefixLength(name, atMost: max(shortestCut, name.count - excess))
+            excess -= name.count - cut
+            name.removeSubrange(cut...)
+        }
+        var out = head + name + [UInt8(ascii: "|")] + severity
+        for (index, key) in keys.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: " ")) }
+            out += key.utf8
+            out.append(UInt8(ascii: "="))
+            out += values[index]
+        }
+        if out.count > maxBytes { out.removeSubrange(safePrefixLength(out, atMost: maxBytes)...) }
+        return (out, true)
+    }
+
+    /// The length of the longest prefix of encoded CEF text, at most `limit`
+    /// bytes, that ends between two characters: never after the lone `\` of an
+    /// escape pair, never inside a UTF-8 sequence. In encoded CEF every `\`
+    /// starts a two-byte escape, so the text can be read unit by unit.
+    public static func safePrefixLength(_ bytes: [UInt8], atMost limit: Int) -> Int {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let unit =
+                if byte == 0x5C {
+                    2
+                } else if byte < 0x80 {
+                    1
+                } else if byte >= 0xF0 {
+                    4
+                } else if byte >= 0xE0 {
+                    3
+                } else if byte >= 0xC0 {
+                    2
+                } else {
+                    1
+                }
+            if index + unit > limit { break }
+            index += unit
+        }
+        return min(index, bytes.count)
+    }
+
     @inline(__always)
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)

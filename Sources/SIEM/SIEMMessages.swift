@@ -28,7 +28,7 @@ struct SIEMMessages: Sendable {
         messages.reserveCapacity(items.count)
         var truncated = 0
         for item in items {
-            var bytes =
+            let (bytes, shortened) =
                 switch item {
                 case .event(let event):
                     try message(
@@ -45,29 +45,58 @@ struct SIEMMessages: Sendable {
                         detector: alert.detector.rawValue
                     )
                 }
-            if bytes.count > settings.maxMessageBytes {
-                var cut = settings.maxMessageBytes
-                // Back up to the start of a UTF-8 character.
-                while cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
-                bytes.removeSubrange(cut...)
-                truncated += 1
-            }
+            if shortened { truncated += 1 }
             messages.append(bytes)
         }
         return (messages, truncated)
     }
 
-    /// One CEF event in its syslog message.
-    func message(_ cef: CEFEvent, time: Timestamp, tenant: String?, detector: String?) throws -> [UInt8] {
+    /// A CEF payload shorter than this drops the structured data (the tenant
+    /// is in `cs4` as well) rather than lose more of itself.
+    static let smallestPayload = 256
+
+    /// One CEF event in its syslog message, at most `maxMessageBytes`: the
+    /// header and structured data have capped fields, and the CEF payload
+    /// is fitted into what is left (long values shortened, every field
+    /// kept; see ``CEFEncoder/encodeBytes(_:maxBytes:)``), so the frame is
+    /// always well formed and the payload always parses.
+    func message(
+        _ cef: CEFEvent,
+        time: Timestamp,
+        tenant: String?,
+        detector: String?
+    ) throws -> (bytes: [UInt8], shortened: Bool) {
         var structured: [(String, String)] = []
         if let tenant { structured.append(("tenant", tenant)) }
         if let detector { structured.append(("detector", detector)) }
-        return settings.format.message(
-            cefBytes: try CEFEncoder.encodeBytes(cef),
+        let format = settings.format
+        let payload = try CEFEncoder.encodeBytes(cef)
+        let whole = format.message(
+            cefBytes: payload,
             severity: cef.severity,
             time: time,
             msgID: cef.classID,
             structured: structured
         )
+        if whole.count <= settings.maxMessageBytes { return (whole, false) }
+        // Too long: measure what surrounds the payload, then fit the payload.
+        func overhead(_ structured: [(String, String)]) -> Int {
+            format.message(cefBytes: [], severity: cef.severity, time: time, msgID: cef.classID, structured: structured)
+                .count
+        }
+        var around = overhead(structured)
+        if settings.maxMessageBytes - around < Self.smallestPayload, !structured.isEmpty {
+            structured = []
+            around = overhead(structured)
+        }
+        let fitted = try CEFEncoder.encodeBytes(cef, maxBytes: max(0, settings.maxMessageBytes - around))
+        let bytes = format.message(
+            cefBytes: fitted.bytes,
+            severity: cef.severity,
+            time: time,
+            msgID: cef.classID,
+            structured: structured
+        )
+        return (bytes, true)
     }
 }

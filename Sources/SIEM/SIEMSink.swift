@@ -25,8 +25,9 @@ public struct SIEMSettings: Sendable, Hashable {
     public var replayWindow: Duration = .seconds(2)
     /// The longest wait between reconnection attempts.
     public var reconnectMaximum: Duration = .seconds(30)
-    /// Longer messages are cut at a UTF-8 boundary to this many bytes:
-    /// 2048 for UDP (RFC 5426's should-accept size), 8192 for TCP.
+    /// The longest message: 2048 for UDP (RFC 5426's should-accept size),
+    /// 8192 for TCP. A longer one keeps every CEF field, its longest values
+    /// shortened to fit (docs/siem.md, "Caps").
     public var maxMessageBytes: Int
 
     public init(endpoint: SyslogEndpoint, selection: SIEMSelection = .alerts, maxMessageBytes: Int? = nil) {

@@ -78,7 +78,7 @@ public struct SyslogFormat: Sendable, Hashable {
                     bytes.append(0x20)
                     bytes += Self.field(name, 32).utf8
                     bytes += "=\"".utf8
-                    bytes += Self.paramValue(value).utf8
+                    bytes += Self.paramValue(value, limit: Self.paramValueLimit).utf8
                     bytes.append(UInt8(ascii: "\""))
                 }
                 bytes.append(UInt8(ascii: "]"))
@@ -131,19 +131,32 @@ public struct SyslogFormat: Sendable, Hashable {
         return kept.isEmpty ? "-" : String(String.UnicodeScalarView(kept))
     }
 
-    /// An SD-PARAM value: `"`, `\` and `]` escaped.
-    static func paramValue(_ value: String) -> String {
-        if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 == 0x5D }) { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "]": out += "\\]"
-            default: out.append(character)
+    /// Most Unicode scalars of an SD-PARAM value (a tenant id), cut before
+    /// escaping so that an escape is never split: whoever names a tenant
+    /// cannot push the CEF payload out of the message.
+    public static let paramValueLimit = 128
+
+    /// An SD-PARAM value: at most `limit` scalars, `"`, `\` and `]` escaped,
+    /// control characters as spaces.
+    static func paramValue(_ value: String, limit: Int = paramValueLimit) -> String {
+        let value =
+            value.utf8.count <= limit
+            ? value : String(String.UnicodeScalarView(value.unicodeScalars.prefix(limit)))
+        if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 == 0x5D || $0 < 0x20 || $0 == 0x7F }) {
+            return value
+        }
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"", "\\", "]":
+                out.append("\\")
+                out.append(scalar)
+            // A raw LF would end the message early under line framing.
+            case "\u{00}"..."\u{1F}", "\u{7F}": out.append(" ")
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 
     /// RFC 3339 with upper-case T and Z and millisecond precision.

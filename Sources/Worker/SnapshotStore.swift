@@ -42,14 +42,10 @@ struct SnapshotStore: Sendable {
         var bytes = [UInt8](repeating: 0, count: 8)
         for index in 0..<8 { bytes[index] = UInt8(truncatingIfNeeded: nextOffset >> (8 * Int64(index))) }
         bytes += snapshot
-        let target = path(partition)
-        let temporary = target + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw Failure(description: "cannot write '\(temporary)'") }
-        defer { close(descriptor) }
-        if let failure = FileWrites.writeDurably(bytes, to: descriptor, path: temporary) {
-            throw Failure(description: failure)
+        do {
+            try OutputFile.replace(path(partition), with: bytes, permissions: 0o640, durable: true)
+        } catch {
+            throw Failure(description: error.description)
         }
-        guard rename(temporary, target) == 0 else { throw Failure(description: "cannot rename '\(temporary)'") }
     }
 }

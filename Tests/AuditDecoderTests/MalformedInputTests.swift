@@ -325,6 +325,22 @@ let malformedCorpus: [BadInput] = {
     for text in timestamps {
         cases.append(BadInput("timestamp '\(text)'", withTimestamp(text), .invalidValue, field: "occurred_at"))
     }
+    // Valid date-times no sink can store (PostgreSQL's day partitions refuse
+    // year 0 and years past 9999) or that no audit record carries.
+    let outOfRange = [
+        "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "1969-12-31T23:59:59.999999Z",
+        "2100-01-01T00:00:00Z", "2099-12-31T23:30:00-01:00", "1970-01-01T00:30:00+01:00",
+    ]
+    for text in outOfRange {
+        cases.append(
+            BadInput(
+                "timestamp '\(text)' out of range",
+                withTimestamp(text),
+                .timestampOutOfRange,
+                field: "occurred_at"
+            )
+        )
+    }
     return cases
 }()
 
@@ -351,6 +367,15 @@ struct MalformedInputTests {
         let text = edit(#""result_bytes":2311"#, #""error_message":"bad\u0000byte""#)
         let event = try AuditEventDecoder().decode(Array(text.utf8))
         #expect(event.outcome.errorMessage == "bad\u{0}byte")
+    }
+
+    @Test("the edges of the occurred_at range are accepted")
+    func timestampRangeEdges() throws {
+        let decoder = try AuditEventDecoder()
+        for text in ["1970-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z", "2100-01-01T00:59:59+01:00"] {
+            let event = try decoder.decode(Array(withTimestamp(text).utf8))
+            #expect(AuditEvent.occurredAtRange.contains(event.occurredAt))
+        }
     }
 
     @Test("40 characters is the longest event_id, counted in characters not bytes")

@@ -106,6 +106,29 @@ struct PostgresSinkTests {
         #expect(try await database.count("SELECT count(*) FROM events") == 999)
     }
 
+    @Test("a day the server cannot partition (year 0, 9999's last instant) is refused row by row; the rest commits")
+    func unpartitionableDay() async throws {
+        let database = try await TestDatabase.create()
+        let sink = PostgresSink(settings: PostgresSettings(conninfo: database.conninfo), logger: logger)
+        var events = try consumed(0..<300)
+        // Dates the decoder now refuses, handed to the sink directly: the sink
+        // must isolate them whatever lets them through.
+        let yearZero = try Timestamp.parse(rfc3339: "0000-01-01T00:00:00Z").get()
+        let lastInstant = try Timestamp.parse(rfc3339: "9999-12-31T23:59:59.999999Z").get()
+        events[10].event.occurredAt = yearZero
+        events[200].event.occurredAt = lastInstant
+        let outcome = try await sink.write(EventBatch(events: events))
+        #expect(
+            Set(outcome.rejected.map(\.event.event.eventID))
+                == [events[10].event.eventID, events[200].event.eventID]
+        )
+        #expect(outcome.rejected.allSatisfy { $0.reason.contains("day partition") })
+        #expect(try await database.count("SELECT count(*) FROM events") == 298)
+        // The next batch goes through as usual.
+        _ = try await sink.write(EventBatch(events: try consumed(300..<400)))
+        #expect(try await database.count("SELECT count(*) FROM events") == 398)
+    }
+
     @Test("retention drops exactly the partitions older than the retention window, and creates those ahead")
     func retention() async throws {
         let database = try await TestDatabase.create()

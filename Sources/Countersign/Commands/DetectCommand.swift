@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditDecoder
 import AuditEvent
+import Blocking
 import Detection
 import Foundation
 import Pipeline
@@ -77,19 +78,16 @@ struct DetectCommand: ParsableCommand {
                 pending.append(UInt8(ascii: "\n"))
             }
             if pending.count >= 1 << 20 {
-                sink.write(pending)
+                try sink.write(pending)
                 pending.removeAll(keepingCapacity: true)
             }
             if !quiet, lineNumber % 1_000_000 == 0 {
                 standardError("detect: \(lineNumber) lines, \(engine.statistics.alerts) alerts")
             }
         }
-        sink.write(pending)
-        if let snapshotOut {
-            guard FileManager.default.createFile(atPath: snapshotOut, contents: Data(engine.snapshot())) else {
-                throw ValidationError("cannot write the snapshot '\(snapshotOut)'")
-            }
-        }
+        try sink.write(pending)
+        try sink.finish()
+        if let snapshotOut { try OutputFile.replace(snapshotOut, with: engine.snapshot()) }
         if !quiet {
             let s = engine.statistics
             let seconds = Date().timeIntervalSince(started)
@@ -113,26 +111,6 @@ func loadDetectionSettings(_ path: String) throws -> DetectionSettings {
         return try PipelineFile.decode(text, file: path, environment: ProcessInfo.processInfo.environment).detection
     } catch {
         throw ValidationError("\(error)")
-    }
-}
-
-/// Buffered output to a file or standard output.
-struct OutputFile {
-    let handle: FileHandle
-
-    init(path: String) throws {
-        if path == "-" {
-            handle = FileHandle.standardOutput
-        } else {
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                let handle = FileHandle(forWritingAtPath: path)
-            else { throw ValidationError("cannot write '\(path)'") }
-            self.handle = handle
-        }
-    }
-
-    func write(_ bytes: [UInt8]) {
-        if !bytes.isEmpty { handle.write(Data(bytes)) }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Blocking
 import Foundation
 import Kafka
 import TrafficGenerator
@@ -82,9 +83,7 @@ struct GenerateCommand: AsyncParsableCommand {
         if let labels {
             var text: [UInt8] = []
             for incident in stream.incidents { text += incident.labelLine + [UInt8(ascii: "\n")] }
-            guard FileManager.default.createFile(atPath: labels, contents: Data(text)) else {
-                throw ValidationError("cannot write '\(labels)'")
-            }
+            try OutputFile.replace(labels, with: text)
         }
         if let brokers {
             try await produce(stream, brokers: brokers)
@@ -94,15 +93,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     private func write(_ stream: IncidentStream) async throws {
-        let handle: FileHandle
-        if output == "-" {
-            handle = FileHandle.standardOutput
-        } else {
-            guard FileManager.default.createFile(atPath: output, contents: nil),
-                let file = FileHandle(forWritingAtPath: output)
-            else { throw ValidationError("cannot create '\(output)'") }
-            handle = file
-        }
+        let handle = try OutputFile(path: output)
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
         let pacer = Pacer(rate: rate)
@@ -110,13 +101,13 @@ struct GenerateCommand: AsyncParsableCommand {
             chunk.append(contentsOf: event.jsonBytes())
             chunk.append(UInt8(ascii: "\n"))
             if chunk.count >= 1 << 20 || (rate > 0 && index % 100 == 99) {
-                try handle.write(contentsOf: chunk)
+                try handle.write(chunk)
                 chunk.removeAll(keepingCapacity: true)
             }
             try await pacer.pace(sent: index + 1)
         }
-        try handle.write(contentsOf: chunk)
-        if output != "-" { try handle.close() }
+        try handle.write(chunk)
+        try handle.finish()
     }
 
     private func produce(_ stream: IncidentStream, brokers: String) async throws {

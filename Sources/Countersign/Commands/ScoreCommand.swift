@@ -1,4 +1,5 @@
 import ArgumentParser
+import Blocking
 import Detection
 import Foundation
 
@@ -58,11 +59,12 @@ struct ScoreCommand: ParsableCommand {
             let score = scorer.score(value)
             text += "\(fields[0]),\(fields[1]),\(String(format: "%.4f", score))\n"
             if text.utf8.count >= 1 << 20 {
-                out.write(Array(text.utf8))
+                try out.write(Array(text.utf8))
                 text = ""
             }
         }
-        out.write(Array(text.utf8))
+        try out.write(Array(text.utf8))
+        try out.finish()
         if skipped > 0 { standardError("score: \(skipped) rows skipped") }
     }
 }

@@ -14,6 +14,9 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
     public let name = "jsonl"
     public let path: String
     private let descriptor: Int32
+    /// fsync applies to regular files only: a FIFO or /dev/null refuses it
+    /// (EINVAL), and what is written to one is as safe as it gets.
+    private let durable: Bool
     private let blocking = BlockingQueue(label: "countersign.sink.jsonl")
 
     public struct Failure: Error, CustomStringConvertible {
@@ -27,6 +30,7 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
         }
         self.path = path
         self.descriptor = descriptor
+        durable = !OutputFile.isSpecial(path)
     }
 
     deinit { close(descriptor) }
@@ -40,7 +44,12 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
         }
         let descriptor = self.descriptor
         let path = self.path
-        let failure = await blocking.run { [bytes] in FileWrites.writeDurably(bytes, to: descriptor, path: path) }
+        let durable = self.durable
+        let failure = await blocking.run { [bytes] in
+            durable
+                ? FileWrites.writeDurably(bytes, to: descriptor, path: path)
+                : FileWrites.writeAll(bytes, to: descriptor, path: path)
+        }
         if let failure { throw Failure(description: failure) }
         return .accepted
     }

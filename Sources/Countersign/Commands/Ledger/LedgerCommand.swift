@@ -1,4 +1,5 @@
 import ArgumentParser
+import Blocking
 import Foundation
 import Ledger
 
@@ -84,14 +85,8 @@ struct LedgerKeygen: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        guard
-            FileManager.default.createFile(
-                atPath: out + ".key",
-                contents: Data((keys.signer + "\n").utf8),
-                attributes: [.posixPermissions: 0o600]
-            )
-        else { throw ValidationError("cannot write \(out).key") }
-        try (keys.verifier + "\n").write(toFile: out + ".pub", atomically: true, encoding: .utf8)
+        try OutputFile.replace(out + ".key", with: Array((keys.signer + "\n").utf8), permissions: 0o600, durable: true)
+        try OutputFile.replace(out + ".pub", with: Array((keys.verifier + "\n").utf8))
         print("ledger keygen: signer key in \(out).key (secret), verifier key in \(out).pub:")
         print(keys.verifier)
     }

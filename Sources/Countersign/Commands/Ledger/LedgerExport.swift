@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditDecoder
+import Blocking
 import Foundation
 import Ledger
 
@@ -33,15 +34,7 @@ struct LedgerExport: ParsableCommand {
         guard from <= end, end <= checkpoint.size else {
             throw ValidationError("need --from <= --to <= \(checkpoint.size) (the checkpoint's size)")
         }
-        let sink: FileHandle
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                throw ValidationError("cannot create '\(output)'")
-            }
-            sink = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        } else {
-            sink = FileHandle.standardOutput
-        }
+        let sink = try OutputFile(path: output ?? "-")
         var wrapped = 0
         var buffer: [UInt8] = []
         var index = from
@@ -57,12 +50,13 @@ struct LedgerExport: ParsableCommand {
             }
             buffer.append(0x0A)
             if buffer.count > 1 << 20 {
-                sink.write(Data(buffer))
+                try sink.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
             index += 1
         }
-        sink.write(Data(buffer))
+        try sink.write(buffer)
+        try sink.finish()
         FileHandle.standardError.write(
             Data("ledger export: \(end - from) entries (\(wrapped) not single-line UTF-8, wrapped)\n".utf8)
         )
