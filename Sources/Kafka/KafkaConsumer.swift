@@ -231,6 +231,14 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Rebalances since the last call, oldest first.
     public func takeRebalances() -> [Rebalance] { state.takeRebalances() }
 
+    /// For a partition whose reading started before the group's commit (at
+    /// a detection snapshot), that committed offset: messages before it were
+    /// handled in full already (sinks, dead letters, alerts) and are read
+    /// again only to rebuild state. Nil otherwise.
+    public func committedAtAssignment(_ partition: TopicPartition) -> Int64? {
+        state.committedAtAssignment(partition)
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<TopicPartition> { state.assignment }
 
@@ -256,12 +264,37 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 }
 
+extension ConsumerState {
+    /// The group's committed offsets for the partitions of `list` (those
+    /// with one), asked of the coordinator from inside the rebalance
+    /// callback; empty if it does not answer in time.
+    static func committed(
+        _ handle: OpaquePointer,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    ) -> [TopicPartition: Int64] {
+        guard let copy = rd_kafka_topic_partition_list_copy(list) else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(copy) }
+        guard rd_kafka_committed(handle, copy, 10_000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var offsets: [TopicPartition: Int64] = [:]
+        for index in 0..<Int(copy.pointee.cnt) {
+            let element = copy.pointee.elems[index]
+            guard element.offset >= 0 else { continue }
+            offsets[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                element.offset
+        }
+        return offsets
+    }
+}
+
 /// What the rebalance callback learns, on librdkafka's polling thread, for
 /// the pipeline to read on its own.
 final class ConsumerState: Sendable {
     private struct Fields {
         var assignment: Set<TopicPartition> = []
         var rebalances: [KafkaConsumer.Rebalance] = []
+        /// The group's committed offset at assignment, for partitions whose
+        /// reading starts earlier (at a detection snapshot).
+        var committedAtAssignment: [TopicPartition: Int64] = [:]
     }
 
     private let fields = Mutex(Fields())
@@ -272,6 +305,10 @@ final class ConsumerState: Sendable {
     }
 
     var assignment: Set<TopicPartition> { fields.withLock { $0.assignment } }
+
+    func committedAtAssignment(_ partition: TopicPartition) -> Int64? {
+        fields.withLock { $0.committedAtAssignment[partition] }
+    }
 
     func takeRebalances() -> [KafkaConsumer.Rebalance] {
         fields.withLock { fields in
@@ -292,11 +329,22 @@ final class ConsumerState: Sendable {
         let protocolName: UnsafePointer<CChar>? = rd_kafka_rebalance_protocol(handle)
         let cooperative = protocolName.map { String(cString: $0) } == "COOPERATIVE"
         if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            var committedOffsets: [TopicPartition: Int64] = [:]
             if let startingOffset {
+                let committed = Self.committed(handle, list)
                 for index in 0..<Int(list.pointee.cnt) {
                     let element = list.pointee.elems[index]
                     let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
-                    if let offset = startingOffset(partition) { list.pointee.elems[index].offset = offset }
+                    guard let offset = startingOffset(partition) else { continue }
+                    // Start at the earlier of the snapshot and the commit:
+                    // before the commit, messages only warm the state up;
+                    // after it, they still need their sinks.
+                    if let done = committed[partition] {
+                        committedOffsets[partition] = done
+                        list.pointee.elems[index].offset = min(offset, done)
+                    } else {
+                        list.pointee.elems[index].offset = offset
+                    }
                 }
             }
             if cooperative {
@@ -305,8 +353,12 @@ final class ConsumerState: Sendable {
                 rd_kafka_assign(handle, list)
             }
             fields.withLock { fields in
-                if !cooperative { fields.assignment = [] }
+                if !cooperative {
+                    fields.assignment = []
+                    fields.committedAtAssignment = [:]
+                }
                 fields.assignment.formUnion(partitions)
+                fields.committedAtAssignment.merge(committedOffsets) { _, new in new }
                 fields.rebalances.append(.assigned(partitions))
             }
         } else {
@@ -317,6 +369,7 @@ final class ConsumerState: Sendable {
             }
             fields.withLock { fields in
                 fields.assignment.subtract(partitions)
+                for partition in partitions { fields.committedAtAssignment[partition] = nil }
                 fields.rebalances.append(.revoked(partitions))
             }
         }

@@ -36,7 +36,8 @@ public final class KafkaProducer: @unchecked Sendable {
             rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(reports).toOpaque())
             rd_kafka_conf_set_dr_msg_cb(configuration) { _, message, opaque in
                 guard let message, let opaque else { return }
-                Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue().record(message.pointee.err)
+                Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue()
+                    .record(message.pointee.err, ticket: Int(bitPattern: message.pointee._private))
             }
         }
         self.reports = reports
@@ -49,6 +50,59 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Delivery outcomes so far.
     public var deliveries: Deliveries { reports.snapshot }
 
+    /// One message for ``deliver(_:to:)``.
+    public struct Outgoing: Sendable {
+        public var key: [UInt8]?
+        public var value: [UInt8]
+        public var headers: [(name: String, value: [UInt8])]
+
+        public init(key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])] = []) {
+            self.key = key
+            self.value = value
+            self.headers = headers
+        }
+    }
+
+    /// Produces every message and waits until each is delivered or has
+    /// failed; returns, per message, nil for delivered or why it failed
+    /// (librdkafka's code: `MSG_SIZE_TOO_LARGE` when the producer or the
+    /// broker refused its size, ...). Never throws for one message: what a
+    /// message holds must not stop its caller.
+    public func deliver(_ messages: [Outgoing], to topic: String) async -> [KafkaError?] {
+        var outcomes = [KafkaError?](repeating: nil, count: messages.count)
+        var tickets: [Int: Int] = [:]
+        for (index, message) in messages.enumerated() {
+            let ticket = reports.newTicket()
+            let result = await enqueueWaiting(
+                topic: topic,
+                key: message.key,
+                value: message.value,
+                headers: message.headers,
+                partition: nil,
+                ticket: ticket
+            )
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR {
+                tickets[ticket] = index
+            } else {
+                _ = reports.take([ticket])
+                outcomes[index] = KafkaError(result, while: "enqueueing a message for '\(topic)'")
+            }
+        }
+        let handle = UncheckedHandle(pointer: self.handle)
+        let flushed = await blocking.run { rd_kafka_flush(handle.pointer, 30_000) }
+        let reported = reports.take(Array(tickets.keys))
+        for (ticket, index) in tickets {
+            if let error = reported[ticket] {
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    outcomes[index] = KafkaError(error, while: "delivering a message to '\(topic)'")
+                }
+            } else {
+                outcomes[index] = KafkaError(flushed, while: "waiting for a delivery to '\(topic)'")
+            }
+        }
+        return outcomes
+    }
+
     /// Enqueues one message. `partition` nil lets the partitioner choose
     /// (by key when there is one).
     public func send(
@@ -58,15 +112,42 @@ public final class KafkaProducer: @unchecked Sendable {
         headers: [(name: String, value: [UInt8])] = [],
         partition: Int32? = nil
     ) async throws(KafkaError) {
+        let result = await enqueueWaiting(
+            topic: topic,
+            key: key,
+            value: value,
+            headers: headers,
+            partition: partition,
+            ticket: 0
+        )
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, while: "enqueueing a message for '\(topic)'")
+        }
+    }
+
+    /// Enqueues, waiting while the local queue is full; librdkafka's result.
+    private func enqueueWaiting(
+        topic: String,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [(name: String, value: [UInt8])],
+        partition: Int32?,
+        ticket: Int
+    ) async -> rd_kafka_resp_err_t {
         while true {
-            let result = enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition)
+            let result = enqueue(
+                topic: topic,
+                key: key,
+                value: value,
+                headers: headers,
+                partition: partition,
+                ticket: ticket
+            )
             if result == RD_KAFKA_RESP_ERR_NO_ERROR {
                 rd_kafka_poll(handle, 0)  // serve delivery reports; never blocks
-                return
+                return result
             }
-            guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                throw KafkaError(result, while: "enqueueing a message for '\(topic)'")
-            }
+            guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else { return result }
             // Backpressure: wait for deliveries to free the local queue.
             let handle = UncheckedHandle(pointer: self.handle)
             _ = await blocking.run { rd_kafka_poll(handle.pointer, 100) }
@@ -87,7 +168,8 @@ public final class KafkaProducer: @unchecked Sendable {
         key: [UInt8]?,
         value: [UInt8],
         headers: [(name: String, value: [UInt8])],
-        partition: Int32?
+        partition: Int32?,
+        ticket: Int
     ) -> rd_kafka_resp_err_t {
         var list: OpaquePointer?
         if !headers.isEmpty {
@@ -108,7 +190,8 @@ public final class KafkaProducer: @unchecked Sendable {
                     valueBytes.count,
                     keyPointer,
                     keyCount,
-                    list
+                    list,
+                    UnsafeMutableRawPointer(bitPattern: ticket)
                 )
             }
         }
@@ -129,20 +212,53 @@ struct UncheckedHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// Counts what librdkafka's delivery callback reports, from its threads.
+/// Counts what librdkafka's delivery callback reports, from its threads,
+/// and keeps the outcome of each message sent with a ticket until
+/// ``take(_:)`` collects it.
 final class DeliveryReports: Sendable {
-    private let state = Mutex(KafkaProducer.Deliveries())
+    private struct State {
+        var deliveries = KafkaProducer.Deliveries()
+        var nextTicket = 1
+        /// Tickets handed out and not yet taken; a report for any other
+        /// (one that came after its caller gave up waiting) is not kept, so
+        /// the table holds at most what is in flight.
+        var awaited: Set<Int> = []
+        var outcomes: [Int: rd_kafka_resp_err_t] = [:]
+    }
 
-    func record(_ error: rd_kafka_resp_err_t) {
-        state.withLock { deliveries in
+    private let state = Mutex(State())
+
+    func record(_ error: rd_kafka_resp_err_t, ticket: Int) {
+        state.withLock { state in
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-                deliveries.delivered += 1
+                state.deliveries.delivered += 1
             } else {
-                deliveries.failed += 1
-                deliveries.lastError = String(cString: rd_kafka_err2name(error))
+                state.deliveries.failed += 1
+                state.deliveries.lastError = String(cString: rd_kafka_err2name(error))
             }
+            if ticket != 0, state.awaited.contains(ticket) { state.outcomes[ticket] = error }
         }
     }
 
-    var snapshot: KafkaProducer.Deliveries { state.withLock { $0 } }
+    func newTicket() -> Int {
+        state.withLock { state in
+            defer { state.nextTicket = state.nextTicket == Int.max ? 1 : state.nextTicket + 1 }
+            state.awaited.insert(state.nextTicket)
+            return state.nextTicket
+        }
+    }
+
+    /// The outcomes reported for these tickets, removed from the table.
+    func take(_ tickets: [Int]) -> [Int: rd_kafka_resp_err_t] {
+        state.withLock { state in
+            var taken: [Int: rd_kafka_resp_err_t] = [:]
+            for ticket in tickets {
+                state.awaited.remove(ticket)
+                taken[ticket] = state.outcomes.removeValue(forKey: ticket)
+            }
+            return taken
+        }
+    }
+
+    var snapshot: KafkaProducer.Deliveries { state.withLock { $0.deliveries } }
 }

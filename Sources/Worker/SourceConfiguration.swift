@@ -60,9 +60,19 @@ public struct SourceConfiguration: Sendable {
         self.ledger = ledger
     }
 
-    /// The connection and security subset of `kafka`, for the dead-letter producer.
+    /// The connection and security subset of `kafka`, for the dead-letter
+    /// producer, whose size limit follows the decoder's: any message the
+    /// source hands over must fit (librdkafka's default is 1,000,000 bytes,
+    /// under the decoder's default of 1 MiB), with room for key and headers.
     var producerProperties: KafkaProperties {
         let prefixes = ["bootstrap.servers", "security.", "sasl.", "ssl.", "client.id", "socket.", "broker."]
-        return KafkaProperties(kafka.values.filter { key, _ in prefixes.contains { key.hasPrefix($0) } })
+        var properties = KafkaProperties(kafka.values.filter { key, _ in prefixes.contains { key.hasPrefix($0) } })
+        properties["message.max.bytes"] = String(Self.producerMessageLimit(decoderLimits.maxMessageBytes))
+        return properties
+    }
+
+    /// The dead-letter producer's `message.max.bytes` for a decoder limit.
+    static func producerMessageLimit(_ maxMessageBytes: Int) -> Int {
+        max(1_000_000, maxMessageBytes + 65_536)
     }
 }

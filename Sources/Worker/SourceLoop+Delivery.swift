@@ -33,7 +33,7 @@ extension SourceLoop {
     /// until all are delivered; only then do they count as handled.
     mutating func sendToDeadLetterTopic(_ letters: [DeadLetter]) async throws {
         try await produce(
-            letters.map { (key: $0.message.key, value: $0.message.value, headers: $0.headers) },
+            letters.map { KafkaProducer.Outgoing(key: $0.message.key, value: $0.message.value, headers: $0.headers) },
             to: configuration.deadLetterTopic,
             what: "dead-letter"
         )
@@ -48,34 +48,47 @@ extension SourceLoop {
         statistics.update { $0.deadLettered += letters.count }
     }
 
-    /// Produces messages and waits until every one is delivered, retrying
-    /// the whole set with back-off (and consumption paused) while any fails.
-    mutating func produce(
-        _ messages: [(key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])])],
-        to topic: String,
-        what: String
-    ) async throws {
+    /// Produces messages and waits until every one is delivered. A message
+    /// refused for its size (by our producer or by the broker) goes again
+    /// truncated, with headers saying so (``DeadLetter/truncated(_:)``):
+    /// what a message holds never stops the worker. Messages that failed
+    /// for any other reason (the cluster unreachable) are retried with
+    /// back-off, consumption paused.
+    mutating func produce(_ messages: [KafkaProducer.Outgoing], to topic: String, what: String) async throws {
+        var pending = messages
         var attempt = 0
+        var paused: [TopicPartition] = []
         while true {
-            let before = deadLetters.deliveries.failed
-            for message in messages {
-                try await deadLetters.send(
-                    topic: topic,
-                    key: message.key,
-                    value: message.value,
-                    headers: message.headers
-                )
+            let outcomes = await deadLetters.deliver(pending, to: topic)
+            var again: [KafkaProducer.Outgoing] = []
+            var failure: KafkaError?
+            for (message, outcome) in zip(pending, outcomes) {
+                guard let outcome else { continue }
+                if outcome.code == "MSG_SIZE_TOO_LARGE", let smaller = DeadLetter.truncated(message) {
+                    again.append(smaller)
+                    statistics.update { $0.truncatedDeadLetters += 1 }
+                    logger.warning(
+                        "a message too large for '\(topic)' goes truncated, with its size and SHA-256 in headers",
+                        metadata: ["bytes": "\(message.value.count)", "now": "\(smaller.value.count)"]
+                    )
+                } else {
+                    again.append(message)
+                    failure = outcome
+                }
             }
-            try await deadLetters.flush()
-            if deadLetters.deliveries.failed == before { return }
+            if again.isEmpty { break }
+            pending = again
+            guard let failure else { continue }  // only truncations: send them now
             attempt += 1
             logger.warning(
                 "\(what) delivery failed; retrying",
-                metadata: ["error": "\(deadLetters.deliveries.lastError ?? "?")", "attempt": "\(attempt)"]
+                metadata: ["error": "\(failure)", "attempt": "\(attempt)", "messages": "\(pending.count)"]
             )
-            var paused: [TopicPartition] = []
             try await backOff(attempt, paused: &paused)
-            if !paused.isEmpty { try await consumer.resume(paused) }
+        }
+        if !paused.isEmpty {
+            try await consumer.resume(paused)
+            paused = []
         }
     }
 
@@ -143,7 +156,7 @@ extension SourceLoop {
         try await produce(
             rejected.map { item in
                 let event = item.rejection.event
-                return (
+                return KafkaProducer.Outgoing(
                     key: Array(event.event.actor.id.utf8),
                     value: event.event.raw.isEmpty ? event.event.jsonBytes() : event.event.raw,
                     headers: DeadLetter.headers(

@@ -76,6 +76,7 @@ struct SourceLoop {
             let owned = consumer.assignment
             messages.removeAll { !owned.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
         }
+        if let detection, !messages.isEmpty { messages = warmUp(detection, messages) }
         if !messages.isEmpty, !Task.isShuttingDownGracefully {
             let consumer = self.consumer
             let size = configuration.batchSize
@@ -133,7 +134,7 @@ struct SourceLoop {
                 if !alerts.isEmpty, let topic = configuration.alertsTopic {
                     try await produce(
                         alerts.map {
-                            (key: Array(($0.member ?? $0.key).utf8), value: $0.event.jsonBytes(), headers: [])
+                            KafkaProducer.Outgoing(key: Array(($0.member ?? $0.key).utf8), value: $0.event.jsonBytes())
                         },
                         to: topic,
                         what: "alerts"
@@ -162,6 +163,40 @@ struct SourceLoop {
             }
         }
         updateGauges()
+    }
+
+    /// Messages before the group's commit, read again only because the
+    /// partition's detection snapshot is older: they were stored, alerted on
+    /// and dead-lettered already, so they go to detection alone (their
+    /// alerts were delivered the first time and are dropped). The rest are returned.
+    private mutating func warmUp(
+        _ detection: DetectionStage,
+        _ messages: [KafkaConsumer.Message]
+    ) -> [KafkaConsumer.Message] {
+        var rest: [KafkaConsumer.Message] = []
+        var events: [ConsumedEvent] = []
+        for message in messages {
+            let partition = TopicPartition(topic: message.topic, partition: message.partition)
+            guard let committed = consumer.committedAtAssignment(partition), message.offset < committed else {
+                rest.append(message)
+                continue
+            }
+            if let event = try? decoder.decode(message.value) {
+                events.append(
+                    ConsumedEvent(
+                        event: event,
+                        topic: message.topic,
+                        partition: message.partition,
+                        offset: message.offset
+                    )
+                )
+            }
+        }
+        guard rest.count < messages.count else { return messages }
+        _ = detection.process(events)
+        let count = messages.count - rest.count
+        statistics.update { $0.replayedForState += count }
+        return rest
     }
 
     /// Lag per partition, detection state and the ledger, once a second.

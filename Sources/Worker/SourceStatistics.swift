@@ -6,6 +6,9 @@ public struct SourceStatistics: Sendable, Hashable {
     /// Events every required sink acknowledged.
     public var acknowledged = 0
     public var deadLettered = 0
+    /// Of those, messages too large for the dead-letter topic, sent
+    /// truncated with their original size and SHA-256 in headers.
+    public var truncatedDeadLetters = 0
     /// Of those, events a sink refused for good (a row the database rejected).
     public var sinkRejected = 0
     /// Offset commits that succeeded.
@@ -16,6 +19,9 @@ public struct SourceStatistics: Sendable, Hashable {
     public var sinkFailures = 0
     /// Messages consumed again after a rebalance or restart (at-least-once tail).
     public var redelivered = 0
+    /// Messages read again before the group's commit only to rebuild
+    /// detection state from an older snapshot (not counted as consumed).
+    public var replayedForState = 0
     /// Most messages held back at once while a sink failed (polled while
     /// pausing, kept for the next attempt): the stall's memory cost.
     public var peakHeldMessages = 0
