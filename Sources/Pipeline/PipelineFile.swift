@@ -24,7 +24,9 @@ public enum PipelineFile {
 
         try top.only(["source", "buffers", "decoder", "detectors", "ledger", "metrics", "sinks"])
         var sourceObject = try top.object("source")
-        try sourceObject.only(["kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms"])
+        try sourceObject.only([
+            "kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms", "shutdown_timeout_seconds",
+        ])
         var kafkaObject = try sourceObject.object("kafka")
         let kafka = try kafkaObject.stringMap()
         for required in ["bootstrap.servers", "group.id"] where kafka[required] == nil {
@@ -37,7 +39,8 @@ public enum PipelineFile {
             topics: topics,
             deadLetterTopic: try sourceObject.string("dead_letter_topic"),
             batchSize: try sourceObject.integer("batch_size", default: 1_000, in: 1...100_000),
-            commitIntervalMilliseconds: try sourceObject.integer("commit_interval_ms", default: 500, in: 10...60_000)
+            commitIntervalMilliseconds: try sourceObject.integer("commit_interval_ms", default: 500, in: 10...60_000),
+            shutdownTimeoutSeconds: try sourceObject.integer("shutdown_timeout_seconds", default: 20, in: 2...3_600)
         )
         try sourceObject.finish()
 

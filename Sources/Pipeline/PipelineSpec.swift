@@ -12,14 +12,18 @@ public struct PipelineSpec: Sendable, Hashable {
         public var deadLetterTopic: String
         public var batchSize: Int
         public var commitIntervalMilliseconds: Int
+        /// The longest a graceful shutdown may take (see docs/worker.md).
+        public var shutdownTimeoutSeconds: Int
 
         public init(
             kafka: [String: String],
             topics: [String],
             deadLetterTopic: String,
             batchSize: Int,
-            commitIntervalMilliseconds: Int
+            commitIntervalMilliseconds: Int,
+            shutdownTimeoutSeconds: Int = 20
         ) {
+            self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
             self.kafka = kafka
             self.topics = topics
             self.deadLetterTopic = deadLetterTopic

@@ -82,14 +82,33 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             logger: logger
         )
         logger.info("source started", metadata: ["topics": "\(configuration.topics)"])
+        var abandoned = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try await loop.step()
+            do {
+                try await loop.step()
+            } catch is SourceLoop.Abandoned {
+                abandoned = true
+                logger.warning(
+                    "shutdown: a batch the sinks or the ledger did not take in time stays uncommitted",
+                    metadata: [
+                        "bound_seconds": "\(configuration.shutdownTimeout.components.seconds)",
+                        "hint": "the batch is read again at the next start",
+                    ]
+                )
+            }
         }
         // A batch fetched ahead is never delivered: its offsets are not
         // committed, so the next owner of those partitions reads it again.
         try? await loop.settlePrefetch()
-        try await loop.commit(force: true)
-        try await ledger?.checkpointIfDue(force: true)
+        // The engines saw an abandoned batch that no sink took: their
+        // snapshot would skip it at the next start, so the last good one stays.
+        try await loop.commit(force: true, snapshot: !abandoned)
+        do {
+            try await ledger?.checkpointIfDue(force: true)
+        } catch {
+            // The entries are durable; the next start signs them.
+            logger.warning("ledger checkpoint not written at shutdown", metadata: ["error": "\(error)"])
+        }
         try await consumer.close()
         logger.info("source stopped", metadata: ["statistics": "\(statistics)"])
     }

@@ -16,7 +16,8 @@ extension SourceConfiguration {
             detection: spec.detectionStage.enabled ? spec.detection : nil,
             alertsTopic: spec.detectionStage.alertsTopic,
             stateDirectory: spec.detectionStage.stateDirectory,
-            snapshotIntervalSeconds: spec.detectionStage.snapshotIntervalSeconds
+            snapshotIntervalSeconds: spec.detectionStage.snapshotIntervalSeconds,
+            shutdownTimeout: .seconds(spec.source.shutdownTimeoutSeconds)
         )
     }
 }

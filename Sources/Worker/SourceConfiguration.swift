@@ -29,6 +29,11 @@ public struct SourceConfiguration: Sendable {
     public var snapshotIntervalSeconds: Int
     /// The ledger every raw message is mirrored into; nil runs none.
     public var ledger: LedgerConfiguration?
+    /// The longest a graceful shutdown may take. A batch a sink or the
+    /// ledger keeps refusing is given up halfway through (left uncommitted,
+    /// read again at the next start), so that what was acknowledged is still
+    /// committed; ``ShutdownSignals`` exits the process at the bound.
+    public var shutdownTimeout: Duration
 
     public init(
         kafka: KafkaProperties,
@@ -43,7 +48,8 @@ public struct SourceConfiguration: Sendable {
         alertsTopic: String? = nil,
         stateDirectory: String? = nil,
         snapshotIntervalSeconds: Int = 30,
-        ledger: LedgerConfiguration? = nil
+        ledger: LedgerConfiguration? = nil,
+        shutdownTimeout: Duration = .seconds(20)
     ) {
         self.kafka = kafka
         self.topics = topics
@@ -58,6 +64,7 @@ public struct SourceConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.snapshotIntervalSeconds = snapshotIntervalSeconds
         self.ledger = ledger
+        self.shutdownTimeout = shutdownTimeout
     }
 
     /// The connection and security subset of `kafka`, for the dead-letter

@@ -79,6 +79,7 @@ extension SourceLoop {
             if again.isEmpty { break }
             pending = again
             guard let failure else { continue }  // only truncations: send them now
+            try giveUpIfShutdownIsDue()
             attempt += 1
             logger.warning(
                 "\(what) delivery failed; retrying",
@@ -198,6 +199,7 @@ extension SourceLoop {
             $0.writesFailing = true
         }
         logger.warning("\(what); pausing", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+        try giveUpIfShutdownIsDue()
         try await backOff(attempt, paused: &paused)
     }
 
@@ -219,6 +221,7 @@ extension SourceLoop {
             held += try await poll(timeoutMilliseconds: 50)
             let count = held.count
             statistics.update { $0.peakHeldMessages = Swift.max($0.peakHeldMessages, count) }
+            try giveUpIfShutdownIsDue()
         } while ContinuousClock.now < deadline
     }
 }

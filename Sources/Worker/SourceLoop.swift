@@ -32,6 +32,12 @@ struct SourceLoop {
     /// so that copying out of librdkafka overlaps with decoding. At most one
     /// batch ahead: memory stays bounded by two batches.
     private var prefetch: Task<[KafkaConsumer.Message], any Error>?
+    /// When this loop first saw the graceful shutdown, for its bound.
+    private var shutdownSeenAt: ContinuousClock.Instant?
+
+    /// A batch given up at shutdown: a sink or the ledger kept refusing it
+    /// for half the shutdown bound. It stays uncommitted.
+    struct Abandoned: Error {}
 
     init(
         configuration: SourceConfiguration,
@@ -231,12 +237,24 @@ struct SourceLoop {
         try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    /// Commits what every sink acknowledged, at most every commit interval unless forced.
-    mutating func commit(force: Bool) async throws {
+    /// Throws ``Abandoned`` once a graceful shutdown has waited half its
+    /// bound: retrying a failing write stops there.
+    mutating func giveUpIfShutdownIsDue() throws(Abandoned) {
+        guard Task.isShuttingDownGracefully else { return }
+        let now = ContinuousClock.now
+        let seen = shutdownSeenAt ?? now
+        shutdownSeenAt = seen
+        if now - seen >= configuration.shutdownTimeout / 2 { throw Abandoned() }
+    }
+
+    /// Commits what every sink acknowledged, at most every commit interval
+    /// unless forced. `snapshot` false skips the detection snapshot (after
+    /// an abandoned batch, whose events the engines saw but no sink took).
+    mutating func commit(force: Bool, snapshot: Bool = true) async throws {
         let now = ContinuousClock.now
         guard force || now - lastCommit >= .milliseconds(configuration.commitIntervalMilliseconds) else { return }
         lastCommit = now
-        if let detection, force || now - lastSnapshot >= .seconds(configuration.snapshotIntervalSeconds) {
+        if let detection, snapshot, force || now - lastSnapshot >= .seconds(configuration.snapshotIntervalSeconds) {
             lastSnapshot = now
             do {
                 try detection.save()

@@ -6,6 +6,7 @@ import Pipeline
 import PostgresSink
 import SIEM
 import ServiceLifecycle
+import Synchronization
 import Telemetry
 import Worker
 
@@ -17,7 +18,9 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Consumes the pipeline's topics in its consumer group, sends malformed messages to \
             the dead-letter topic, hands events to every sink and commits only what every sink \
-            acknowledged. On SIGTERM or SIGINT it finishes the batch in hand, commits and exits 0.
+            acknowledged. On SIGTERM or SIGINT it finishes the batch in hand, commits and exits 0, \
+            within source.shutdown_timeout_seconds (default 20) even while a sink keeps failing; \
+            a second signal exits at once.
             """
     )
 
@@ -86,7 +89,15 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger,
             metrics: spec.metrics == nil ? nil : metrics
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: source)]
+        let trigger = ShutdownTrigger()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: ShutdownSignals(timeout: configuration.shutdownTimeout, logger: logger) {
+                    trigger.fire()
+                }
+            ),
+            .init(service: source),
+        ]
         if spec.metrics != nil {
             MetricsSetup.bootstrap(metrics)
             let setup: MetricsSetup
@@ -114,9 +125,9 @@ struct RunCommand: AsyncParsableCommand {
                 )
             )
         }
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        // SIGTERM and SIGINT are ShutdownSignals' (logged, bounded, a second one exits).
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        trigger.group = group
         try await group.run()
         let statistics = source.statistics
         print(
@@ -136,5 +147,21 @@ struct RunCommand: AsyncParsableCommand {
                     + "spool policy, \(counters.replayed) replayed, \(counters.spoolDepth) waiting in the spool"
             )
         }
+    }
+}
+
+/// Lets the signal service start the group's graceful shutdown: the group
+/// exists only after the services it runs.
+final class ShutdownTrigger: Sendable {
+    private let box = Mutex<ServiceGroup?>(nil)
+
+    var group: ServiceGroup? {
+        get { box.withLock { $0 } }
+        set { box.withLock { $0 = newValue } }
+    }
+
+    func fire() {
+        guard let group else { return }
+        Task { await group.triggerGracefulShutdown() }
     }
 }
