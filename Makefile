@@ -12,7 +12,7 @@ FORMAT_PATHS := Package.swift Sources Tests Fuzz
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: all setup build release test test-only lint format demo bench eval soak fuzz clean
+.PHONY: all setup build release test test-only lint format demo bench eval soak chaos fuzz clean
 
 all: build
 
@@ -60,6 +60,19 @@ soak: setup
 		scripts/harness.sh -- $(SWIFT) test --skip-build --filter PostgresRunTests/everyEventOnce
 	COUNTERSIGN_CRASH_ENTRIES=1000000 COUNTERSIGN_CRASH_KILLS=20 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
 		$(SWIFT) test --skip-build --filter LedgerCrashTests
+
+# The hostile-input and fault suite at full size (make test runs it small):
+# 100,000 events with the hostile corpus, 10 SIGKILLs at random moments after
+# consumption began, failing sinks at shutdown, and the PostgreSQL and rsyslog
+# outage tests, with the release binary. Results go in RELIABILITY.md.
+CHAOS_EVENTS ?= 100000
+CHAOS_KILLS ?= 10
+chaos: setup
+	$(SWIFT) build -c release
+	$(SWIFT) build --build-tests
+	COUNTERSIGN_CHAOS_EVENTS=$(CHAOS_EVENTS) COUNTERSIGN_CHAOS_KILLS=$(CHAOS_KILLS) \
+		COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- $(SWIFT) test --skip-build \
+		--filter "ChaosTests|HostileFieldTests|MalformedInputTests|SpecialOutputTests|PostgresRunTests/outage|RsyslogTests/outage"
 
 # Detection quality: generated scenarios (4 seeds x 300,000 background events,
 # 14 planted incidents each) through `countersign detect`, scored against the
