@@ -17,6 +17,9 @@
 #                           udp.log, tcp.log and tls.log, one line per parsed message,
 #                           and under tls/ the test CA (ca.pem) and a client
 #                           certificate (client.pem, client.key) the TLS listener requires
+#   COUNTERSIGN_TEST_SYSLOG_EVENTS  host:port (TCP) of a listener writing events.log, for
+#                           workers that send every event (the chaos tests), apart
+#                           from the files the rsyslog tests count
 #   COUNTERSIGN_TEST_SYSLOG_OUTAGE  host:port (TCP) of a second rsyslogd, only for
 #                           outage tests, writing outage.log; COUNTERSIGN_TEST_SYSLOG_STOP
 #                           and COUNTERSIGN_TEST_SYSLOG_START stop and start it
@@ -132,6 +135,7 @@ make_certificate client "/CN=countersign-test-worker" 'extendedKeyUsage=clientAu
 syslog_udp=$(free_port)
 syslog_tcp=$(free_port)
 syslog_tls=$(free_port)
+syslog_events=$(free_port)
 cat >"$syslog_dir/rsyslog.conf" <<CONF
 global(workDirectory="$syslog_dir" maxMessageSize="64k"
        defaultNetstreamDriverCAFile="$tls_dir/ca.pem"
@@ -143,8 +147,10 @@ template(name="fields" type="string" string="%app-name%\t%msgid%\t%structured-da
 ruleset(name="udp") { action(type="omfile" file="$syslog_dir/udp.log" template="fields") }
 ruleset(name="tcp") { action(type="omfile" file="$syslog_dir/tcp.log" template="fields") }
 ruleset(name="tls") { action(type="omfile" file="$syslog_dir/tls.log" template="fields") }
+ruleset(name="events") { action(type="omfile" file="$syslog_dir/events.log" template="fields") }
 input(type="imudp" address="127.0.0.1" port="$syslog_udp" ruleset="udp" rcvbufSize="8m")
 input(type="imtcp" address="127.0.0.1" port="$syslog_tcp" ruleset="tcp")
+input(type="imtcp" address="127.0.0.1" port="$syslog_events" ruleset="events")
 input(type="imtcp" address="127.0.0.1" port="$syslog_tls" ruleset="tls"
       streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")
 CONF
@@ -184,9 +190,9 @@ sleep 0.5
 kill -0 "$syslog_pid" 2>/dev/null || { cat "$syslog_dir/rsyslogd.log" >&2; exit 1; }
 export COUNTERSIGN_TEST_SYSLOG_UDP=127.0.0.1:$syslog_udp COUNTERSIGN_TEST_SYSLOG_TCP=127.0.0.1:$syslog_tcp
 export COUNTERSIGN_TEST_SYSLOG_TLS=127.0.0.1:$syslog_tls COUNTERSIGN_TEST_SYSLOG_DIR=$syslog_dir
-export COUNTERSIGN_TEST_SYSLOG_OUTAGE=127.0.0.1:$syslog_outage
+export COUNTERSIGN_TEST_SYSLOG_OUTAGE=127.0.0.1:$syslog_outage COUNTERSIGN_TEST_SYSLOG_EVENTS=127.0.0.1:$syslog_events
 export COUNTERSIGN_TEST_SYSLOG_STOP=$syslog_dir/outage.stop COUNTERSIGN_TEST_SYSLOG_START=$syslog_dir/outage.start
-echo "harness: rsyslog on udp/$syslog_udp, tcp/$syslog_tcp, tls/$syslog_tls; outage tcp/$syslog_outage (files in $syslog_dir)"
+echo "harness: rsyslog on udp/$syslog_udp, tcp/$syslog_tcp, tls/$syslog_tls, events tcp/$syslog_events; outage tcp/$syslog_outage (files in $syslog_dir)"
 
 # Prometheus: scrapes the port a test's worker will listen on, every second.
 prometheus_dir="$work/prometheus"

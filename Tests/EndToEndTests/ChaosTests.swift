@@ -70,7 +70,7 @@ extension EndToEndSuites {
             }
             try await Chaos.produce(messages, topic: topic, broker: broker)
 
-            let syslog = try #require(EndToEnd.environment["COUNTERSIGN_TEST_SYSLOG_TCP"], "run through `make test`")
+            let syslog = try #require(EndToEnd.environment["COUNTERSIGN_TEST_SYSLOG_EVENTS"], "run through `make test`")
             let colon = try #require(syslog.lastIndex(of: ":"))
             let pipeline = try EndToEnd.pipeline(
                 topic: topic,
@@ -134,7 +134,7 @@ extension EndToEndSuites {
 
             // The SIEM: every stored hostile event arrived as one well-formed message.
             let directory = try #require(EndToEnd.environment["COUNTERSIGN_TEST_SYSLOG_DIR"])
-            let received = try String(contentsOfFile: "\(directory)/tcp.log", encoding: .utf8).split(separator: "\n")
+            let received = try String(contentsOfFile: "\(directory)/events.log", encoding: .utf8).split(separator: "\n")
             for item in corpus where item.fate == .stored {
                 let lines = received.filter { $0.contains("externalId=\(item.eventID!) ") }
                 #expect(!lines.isEmpty, "\(item.name) reached rsyslog")
