@@ -10,6 +10,11 @@ import Testing
 enum Chaos {
     static var events: Int { Int(EndToEnd.environment["COUNTERSIGN_CHAOS_EVENTS"] ?? "") ?? 4_000 }
     static var kills: Int { Int(EndToEnd.environment["COUNTERSIGN_CHAOS_KILLS"] ?? "") ?? 2 }
+    /// Events produced during the kill loop, and their rate: the dev-broker
+    /// keeps about 5 MB per partition, so what waits while a killed worker's
+    /// successor joins (about 20 s) must stay under that.
+    static var killEvents: Int { Int(EndToEnd.environment["COUNTERSIGN_CHAOS_KILL_EVENTS"] ?? "") ?? 20_000 }
+    static var killRate: Int { Int(EndToEnd.environment["COUNTERSIGN_CHAOS_KILL_RATE"] ?? "") ?? 2_000 }
 
     /// What must become of one message.
     enum Fate: Equatable {
@@ -194,22 +199,39 @@ enum Chaos {
         return cases
     }
 
-    /// Produces messages, each with its own key, to the partition given.
+    /// Produces messages, each with its own key, to the partition given; at
+    /// most `rate` a second when given (the dev-broker keeps about 5 MB per
+    /// partition and drops the oldest beyond that, so large volumes are
+    /// produced while the worker consumes).
     static func produce(
         _ messages: [(key: String, value: [UInt8], partition: Int32)],
         topic: String,
-        broker: String
+        broker: String,
+        rate: Int? = nil
     ) async throws {
         let producer = try KafkaProducer(
             properties: ["bootstrap.servers": broker, "message.max.bytes": "3000000", "linger.ms": "5"]
         )
-        for message in messages {
+        let started = ContinuousClock.now
+        var bytes = 0
+        for (index, message) in messages.enumerated() {
             try await producer.send(
                 topic: topic,
                 key: Array(message.key.utf8),
                 value: message.value,
                 partition: message.partition
             )
+            bytes += message.value.count
+            if let rate, index % 100 == 99 {
+                try await producer.flush()
+                try await Task.sleep(until: started + .milliseconds((index + 1) * 1_000 / rate))
+            }
+            // Large messages: at most ~8 MB in flight ahead of the consumer.
+            if rate != nil, bytes > 8 << 20 {
+                try await producer.flush()
+                try await Task.sleep(for: .seconds(1))
+                bytes = 0
+            }
         }
         try await producer.flush()
         #expect(producer.deliveries.failed == 0)

@@ -68,7 +68,8 @@ extension EndToEndSuites {
                 messages.append(("case-\(next)", corpus[next].bytes, Int32(next % 4)))
                 next += 1
             }
-            try await Chaos.produce(messages, topic: topic, broker: broker)
+            // The topic exists (auto-created by its first message) before the worker subscribes.
+            try await Chaos.produce([messages[0]], topic: topic, broker: broker)
 
             let syslog = try #require(EndToEnd.environment["COUNTERSIGN_TEST_SYSLOG_EVENTS"], "run through `make test`")
             let colon = try #require(syslog.lastIndex(of: ":"))
@@ -89,7 +90,9 @@ extension EndToEndSuites {
             )
             defer { try? FileManager.default.removeItem(at: pipeline) }
             let run = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
-            let (status, output, hung) = finish(run, within: 600)
+            #expect(run.waitForAssignment())
+            try await Chaos.produce(Array(messages.dropFirst()), topic: topic, broker: broker, rate: 10_000)
+            let (status, output, hung) = finish(run, within: 900)
             #expect(!hung, "the worker did not finish")
             #expect(status == 0, "the worker stopped: \(run.log.suffix(2_000))")
             #expect(output.contains("run: \(messages.count) consumed"))
@@ -215,7 +218,7 @@ extension EndToEndSuites {
             let broker = try broker()
             let topic = "chaos-kill-\(UInt32.random(in: 0...UInt32.max))"
             let conninfo = try Chaos.database()
-            let valid = try generated(count: Chaos.events * 5, seed: 8)
+            let valid = try generated(count: Chaos.killEvents, seed: 8)
             var messages: [(key: String, value: [UInt8], partition: Int32)] = []
             var malformed: Set<String> = []
             for (index, event) in valid.enumerated() {
@@ -225,7 +228,12 @@ extension EndToEndSuites {
                     messages.append(("bad-\(index)", Array("{\"broken\": \(index)".utf8), Int32(index % 4)))
                 }
             }
-            try await Chaos.produce(messages, topic: topic, broker: broker)
+            try await Chaos.produce([messages[0]], topic: topic, broker: broker)
+            // Produced at a steady rate while workers are killed and restarted, as in life.
+            let rest = Array(messages.dropFirst())
+            let producing = Task { [rest] in
+                try await Chaos.produce(rest, topic: topic, broker: broker, rate: Chaos.killRate)
+            }
             let state = FileManager.default.temporaryDirectory.appendingPathComponent("\(topic)-state")
             defer { try? FileManager.default.removeItem(at: state) }
             let pipeline = try EndToEnd.pipeline(
@@ -258,6 +266,7 @@ extension EndToEndSuites {
                 rows = now
                 kills += 1
             }
+            try await producing.value
             let last = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
             let (status, _, hung) = finish(last, within: 900)
             #expect(!hung && status == 0)
