@@ -95,8 +95,7 @@ struct RunCommand: AsyncParsableCommand {
                 service: ShutdownSignals(timeout: configuration.shutdownTimeout, logger: logger) {
                     trigger.fire()
                 }
-            ),
-            .init(service: source),
+            )
         ]
         if spec.metrics != nil {
             MetricsSetup.bootstrap(metrics)
@@ -117,6 +116,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         services += maintenance.map { .init(service: $0) }
         services += siemSinks.map { .init(service: $0) }
+        // Services stop in the reverse of this order: the source after the
+        // idle watch and before everything it depends on (the SIEM spool
+        // drainers, PostgreSQL maintenance, /metrics and /readyz), so that
+        // its last batch is delivered and committed while they still run;
+        // the signal watch stops last, keeping the shutdown bounded throughout.
+        services.append(.init(service: source))
         if let exitWhenIdle {
             services.append(
                 .init(
