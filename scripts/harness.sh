@@ -9,6 +9,8 @@
 #   COUNTERSIGN_TEST_PG     libpq connection string of a throwaway PostgreSQL
 #                           (loopback, a free non-default port, data in a temp dir)
 #   PGHOST PGPORT PGUSER PGDATABASE   the same, for psql and libpq defaults
+#                           (the role countersign_password must log in with the password
+#                           the-right-password: for tests of a refused password)
 #   COUNTERSIGN_TEST_PG_OUTAGE  a second throwaway server, only for outage tests
 #   COUNTERSIGN_TEST_PG_STOP, COUNTERSIGN_TEST_PG_START
 #                           scripts that stop and start that second server
@@ -89,11 +91,16 @@ start_cluster() {
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data"
     as_pg "$pg_bin/initdb" -D "$data" -A trust -U postgres -E UTF8 --no-sync >"$data.initdb.log" 2>&1 \
         || { cat "$data.initdb.log" >&2; return 1; }
+    # One role must give its password (SCRAM), for tests of a refused password;
+    # pg_hba.conf is read top down, so this line goes before initdb's trust lines.
+    sed -i '1i host all countersign_password 127.0.0.1/32 scram-sha-256' "$data/pg_hba.conf"
     port=$(free_port)
     options="-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
     as_pg "$pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o "$options" start >/dev/null \
         || { cat "$data/server.log" >&2; return 1; }
     psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc "create database countersign_test" >/dev/null
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc \
+        "create role countersign_password login password 'the-right-password'" >/dev/null
     printf '#!/usr/bin/env bash\n%s %q -D %q -m fast -w stop >/dev/null\n' \
         "$pg_as" "$pg_bin/pg_ctl" "$data" >"$data.stop"
     printf '#!/usr/bin/env bash\n%s %q -D %q -l %q -w -t 60 -o %q start >/dev/null\n' \

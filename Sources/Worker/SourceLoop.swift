@@ -181,9 +181,14 @@ struct SourceLoop {
     ) -> [KafkaConsumer.Message] {
         var rest: [KafkaConsumer.Message] = []
         var events: [ConsumedEvent] = []
+        // Messages come in runs per partition: one look-up (and lock) per run.
+        var current: (partition: Int32, topic: String, committed: Int64?)?
         for message in messages {
-            let partition = TopicPartition(topic: message.topic, partition: message.partition)
-            guard let committed = consumer.committedAtAssignment(partition), message.offset < committed else {
+            if current == nil || current!.partition != message.partition || current!.topic != message.topic {
+                let partition = TopicPartition(topic: message.topic, partition: message.partition)
+                current = (message.partition, message.topic, consumer.committedAtAssignment(partition))
+            }
+            guard let committed = current?.committed, message.offset < committed else {
                 rest.append(message)
                 continue
             }

@@ -286,7 +286,10 @@ extension EndToEndSuites {
         @Test(
             "a sink that keeps failing: SIGTERM stops the worker within its bound, commits nothing unacknowledged, logs no secret",
             .enabled(if: EndToEnd.enabled),
-            arguments: ["postgres-refused-role", "postgres-unreachable", "siem-unreachable", "second-signal"]
+            arguments: [
+                "postgres-wrong-password", "postgres-refused-role", "postgres-unreachable", "siem-unreachable",
+                "second-signal",
+            ]
         )
         func failingSinkShutdown(kind: String) async throws {
             let broker = try broker()
@@ -303,6 +306,9 @@ extension EndToEndSuites {
                 switch kind {
                 case "postgres-refused-role", "second-signal":
                     "  - type: postgres\n    conninfo: \(server.replacingOccurrences(of: "user=postgres", with: "user=no_such_role password=\(secret)"))"
+                case "postgres-wrong-password":
+                    // The harness's role countersign_password must give its password (SCRAM).
+                    "  - type: postgres\n    conninfo: \(server.replacingOccurrences(of: "user=postgres", with: "user=countersign_password password=\(secret)"))"
                 case "postgres-unreachable":
                     "  - type: postgres\n    conninfo: host=127.0.0.1 port=1 user=postgres password=\(secret) connect_timeout=2"
                 default:
@@ -329,6 +335,9 @@ extension EndToEndSuites {
             #expect(seconds < Double(bound) + 15, "stopped after \(seconds) s with a bound of \(bound) s")
             #expect(status == (kind == "second-signal" ? 128 + SIGTERM : 0))
             #expect(run.log.contains("signal received; shutting down"))
+            if kind == "postgres-wrong-password" {
+                #expect(run.log.contains("password authentication failed"), "the server refused the password")
+            }
             #expect(!run.log.contains(secret) && !output.contains(secret), "a secret reached the log")
             if kind != "second-signal" {
                 #expect(run.log.contains("stays uncommitted"))
