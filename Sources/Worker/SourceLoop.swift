@@ -100,15 +100,7 @@ struct SourceLoop {
                 if position % 1_000 == 999 { await Task.yield() }
                 track(message)
                 do {
-                    let event = try decoder.decode(message.value)
-                    events.append(
-                        ConsumedEvent(
-                            event: event,
-                            topic: message.topic,
-                            partition: message.partition,
-                            offset: message.offset
-                        )
-                    )
+                    events.append(ConsumedEvent(try decoder.decode(message.value), from: message))
                     sources.append(position)
                 } catch {
                     dead.append(DeadLetter(message: message, reason: error))
@@ -192,16 +184,7 @@ struct SourceLoop {
                 rest.append(message)
                 continue
             }
-            if let event = try? decoder.decode(message.value) {
-                events.append(
-                    ConsumedEvent(
-                        event: event,
-                        topic: message.topic,
-                        partition: message.partition,
-                        offset: message.offset
-                    )
-                )
-            }
+            if let event = try? decoder.decode(message.value) { events.append(ConsumedEvent(event, from: message)) }
         }
         guard rest.count < messages.count else { return messages }
         _ = detection.process(events)
@@ -315,4 +298,11 @@ struct SourceLoop {
         }
     }
 
+}
+
+extension ConsumedEvent {
+    /// An event decoded from a consumed message, with its coordinates.
+    init(_ event: AuditEvent, from message: KafkaConsumer.Message) {
+        self.init(event: event, topic: message.topic, partition: message.partition, offset: message.offset)
+    }
 }
