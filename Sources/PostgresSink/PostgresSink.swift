@@ -163,10 +163,12 @@ public actor PostgresSink: Sink {
                 try await DayPartitions.create(day, on: connection)
                 days.insert(day)
             } catch  where error.isRowRejection || error.sqlState == "42P17" {
-                refused[day] = "the day partition cannot be created: \(error)"
+                // The SQLSTATE only: the server's message quotes the bound it refused.
+                let state = error.sqlState ?? "?"
+                refused[day] = "the day partition \(DayPartitions.name(day)) cannot be created (SQLSTATE \(state))"
                 logger.warning(
                     "a day partition was refused; its events go to the dead-letter topic",
-                    metadata: ["partition": "\(DayPartitions.name(day))", "error": "\(error)"]
+                    metadata: ["partition": "\(DayPartitions.name(day))", "sqlstate": "\(state)"]
                 )
             }
         }
