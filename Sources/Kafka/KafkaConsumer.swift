@@ -158,22 +158,13 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The committed offsets of the group for these partitions (nil when none).
     public func committed(_ partitions: [TopicPartition]) async throws(KafkaError) -> [TopicPartition: Int64?] {
         let handle = UncheckedHandle(pointer: self.handle)
-        let result: Result<[TopicPartition: Int64?], KafkaError> = await blocking.run {
+        let result: Result<[TopicPartition: Int64], KafkaError> = await blocking.run {
             let list = PartitionList.make(partitions.map { ($0, nil) })
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_committed(handle.pointer, list, 10_000)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                return .failure(KafkaError(error, while: "reading committed offsets"))
-            }
-            var offsets: [TopicPartition: Int64?] = [:]
-            for index in 0..<Int(list.pointee.cnt) {
-                let element = list.pointee.elems[index]
-                let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
-                offsets[partition] = element.offset >= 0 ? element.offset : nil
-            }
-            return .success(offsets)
+            return ConsumerState.readCommitted(handle.pointer, list)
         }
-        return try result.get()
+        let found = try result.get()
+        return Dictionary(partitions.map { ($0, found[$0]) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The low and high watermark (the offset after the last message) of a partition, from the broker.
@@ -266,23 +257,35 @@ public final class KafkaConsumer: @unchecked Sendable {
 
 extension ConsumerState {
     /// The group's committed offsets for the partitions of `list` (those
-    /// with one), asked of the coordinator from inside the rebalance
-    /// callback; empty if it does not answer in time.
+    /// with one), asked of the coordinator; blocks up to 10 s. `list`'s
+    /// offsets are overwritten.
+    static func readCommitted(
+        _ handle: OpaquePointer,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    ) -> Result<[TopicPartition: Int64], KafkaError> {
+        let error = rd_kafka_committed(handle, list, 10_000)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            return .failure(KafkaError(error, while: "reading committed offsets"))
+        }
+        var offsets: [TopicPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            guard element.offset >= 0 else { continue }
+            offsets[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                element.offset
+        }
+        return .success(offsets)
+    }
+
+    /// The same from inside the rebalance callback, on a copy of the list
+    /// being assigned; empty if the coordinator does not answer in time.
     static func committed(
         _ handle: OpaquePointer,
         _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
     ) -> [TopicPartition: Int64] {
         guard let copy = rd_kafka_topic_partition_list_copy(list) else { return [:] }
         defer { rd_kafka_topic_partition_list_destroy(copy) }
-        guard rd_kafka_committed(handle, copy, 10_000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
-        var offsets: [TopicPartition: Int64] = [:]
-        for index in 0..<Int(copy.pointee.cnt) {
-            let element = copy.pointee.elems[index]
-            guard element.offset >= 0 else { continue }
-            offsets[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
-                element.offset
-        }
-        return offsets
+        return (try? readCommitted(handle, copy).get()) ?? [:]
     }
 }
 

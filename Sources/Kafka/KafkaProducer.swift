@@ -73,14 +73,7 @@ public final class KafkaProducer: @unchecked Sendable {
         var tickets: [Int: Int] = [:]
         for (index, message) in messages.enumerated() {
             let ticket = reports.newTicket()
-            let result = await enqueueWaiting(
-                topic: topic,
-                key: message.key,
-                value: message.value,
-                headers: message.headers,
-                partition: nil,
-                ticket: ticket
-            )
+            let result = await enqueueWaiting(message, topic: topic, partition: nil, ticket: ticket)
             if result == RD_KAFKA_RESP_ERR_NO_ERROR {
                 tickets[ticket] = index
             } else {
@@ -112,14 +105,8 @@ public final class KafkaProducer: @unchecked Sendable {
         headers: [(name: String, value: [UInt8])] = [],
         partition: Int32? = nil
     ) async throws(KafkaError) {
-        let result = await enqueueWaiting(
-            topic: topic,
-            key: key,
-            value: value,
-            headers: headers,
-            partition: partition,
-            ticket: 0
-        )
+        let message = Outgoing(key: key, value: value, headers: headers)
+        let result = await enqueueWaiting(message, topic: topic, partition: partition, ticket: 0)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(result, while: "enqueueing a message for '\(topic)'")
         }
@@ -127,22 +114,13 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Enqueues, waiting while the local queue is full; librdkafka's result.
     private func enqueueWaiting(
+        _ message: Outgoing,
         topic: String,
-        key: [UInt8]?,
-        value: [UInt8],
-        headers: [(name: String, value: [UInt8])],
         partition: Int32?,
         ticket: Int
     ) async -> rd_kafka_resp_err_t {
         while true {
-            let result = enqueue(
-                topic: topic,
-                key: key,
-                value: value,
-                headers: headers,
-                partition: partition,
-                ticket: ticket
-            )
+            let result = enqueue(message, topic: topic, partition: partition, ticket: ticket)
             if result == RD_KAFKA_RESP_ERR_NO_ERROR {
                 rd_kafka_poll(handle, 0)  // serve delivery reports; never blocks
                 return result
@@ -163,25 +141,18 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
-    private func enqueue(
-        topic: String,
-        key: [UInt8]?,
-        value: [UInt8],
-        headers: [(name: String, value: [UInt8])],
-        partition: Int32?,
-        ticket: Int
-    ) -> rd_kafka_resp_err_t {
+    private func enqueue(_ message: Outgoing, topic: String, partition: Int32?, ticket: Int) -> rd_kafka_resp_err_t {
         var list: OpaquePointer?
-        if !headers.isEmpty {
-            list = rd_kafka_headers_new(headers.count)
-            for header in headers {
+        if !message.headers.isEmpty {
+            list = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
                 _ = header.value.withUnsafeBytes { bytes in
                     rd_kafka_header_add(list, header.name, -1, bytes.baseAddress, bytes.count)
                 }
             }
         }
-        let result = value.withUnsafeBytes { valueBytes in
-            withKey(key) { keyPointer, keyCount in
+        let result = message.value.withUnsafeBytes { valueBytes in
+            withKey(message.key) { keyPointer, keyCount in
                 countersign_produce(
                     handle,
                     topic,

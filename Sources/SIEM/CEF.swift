@@ -85,11 +85,7 @@ public enum CEFEncoder {
         guard (0...10).contains(event.severity) else { throw .severityOutOfRange(event.severity) }
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        out += "CEF:0|".utf8
-        header(event.vendor, limit: headerLimits.vendor, into: &out)
-        header(event.product, limit: headerLimits.product, into: &out)
-        header(event.version, limit: headerLimits.version, into: &out)
-        header(event.classID, limit: headerLimits.classID, into: &out)
+        headerBeforeName(event, into: &out)
         header(event.name, limit: headerLimits.name, into: &out)
         out += String(event.severity).utf8
         out.append(UInt8(ascii: "|"))
@@ -103,6 +99,15 @@ public enum CEFEncoder {
             extensionValue(value, limit: valueLimits[key] ?? 1023, into: &out)
         }
         return out
+    }
+
+    /// `CEF:0|` and the header fields before the name, each with its `|`.
+    private static func headerBeforeName(_ event: CEFEvent, into out: inout [UInt8]) {
+        out += "CEF:0|".utf8
+        header(event.vendor, limit: headerLimits.vendor, into: &out)
+        header(event.product, limit: headerLimits.product, into: &out)
+        header(event.version, limit: headerLimits.version, into: &out)
+        header(event.classID, limit: headerLimits.classID, into: &out)
     }
 
     /// A header field then `|`: `\` and `|` escaped, CR, LF and other controls as spaces.
@@ -186,11 +191,8 @@ public enum CEFEncoder {
     ) throws(CEFError) -> (bytes: [UInt8], shortened: Bool) {
         let whole = try encodeBytes(event)
         guard whole.count > maxBytes else { return (whole, false) }
-        var head: [UInt8] = Array("CEF:0|".utf8)
-        header(event.vendor, limit: headerLimits.vendor, into: &head)
-        header(event.product, limit: headerLimits.product, into: &head)
-        header(event.version, limit: headerLimits.version, into: &head)
-        header(event.classID, limit: headerLimits.classID, into: &head)
+        var head: [UInt8] = []
+        headerBeforeName(event, into: &head)
         var name: [UInt8] = []
         header(event.name, limit: headerLimits.name, into: &name)
         name.removeLast()  // its `|`, put back below

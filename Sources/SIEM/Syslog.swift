@@ -78,7 +78,7 @@ public struct SyslogFormat: Sendable, Hashable {
                     bytes.append(0x20)
                     bytes += Self.field(name, 32).utf8
                     bytes += "=\"".utf8
-                    bytes += Self.paramValue(value, limit: Self.paramValueLimit).utf8
+                    bytes += Self.paramValue(value).utf8
                     bytes.append(UInt8(ascii: "\""))
                 }
                 bytes.append(UInt8(ascii: "]"))

@@ -74,12 +74,7 @@ public struct SourceConfiguration: Sendable {
     var producerProperties: KafkaProperties {
         let prefixes = ["bootstrap.servers", "security.", "sasl.", "ssl.", "client.id", "socket.", "broker."]
         var properties = KafkaProperties(kafka.values.filter { key, _ in prefixes.contains { key.hasPrefix($0) } })
-        properties["message.max.bytes"] = String(Self.producerMessageLimit(decoderLimits.maxMessageBytes))
+        properties["message.max.bytes"] = String(max(1_000_000, decoderLimits.maxMessageBytes + 65_536))
         return properties
-    }
-
-    /// The dead-letter producer's `message.max.bytes` for a decoder limit.
-    static func producerMessageLimit(_ maxMessageBytes: Int) -> Int {
-        max(1_000_000, maxMessageBytes + 65_536)
     }
 }

@@ -79,7 +79,6 @@ extension SourceLoop {
             if again.isEmpty { break }
             pending = again
             guard let failure else { continue }  // only truncations: send them now
-            try giveUpIfShutdownIsDue()
             attempt += 1
             logger.warning(
                 "\(what) delivery failed; retrying",
@@ -199,7 +198,6 @@ extension SourceLoop {
             $0.writesFailing = true
         }
         logger.warning("\(what); pausing", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-        try giveUpIfShutdownIsDue()
         try await backOff(attempt, paused: &paused)
     }
 
@@ -208,6 +206,9 @@ extension SourceLoop {
     /// assigned during the wait is paused too; anything it delivered first is
     /// held for the next cycle.
     private mutating func backOff(_ attempt: Int, paused: inout [TopicPartition]) async throws {
+        // Every retry of a failing write waits here: the one place that
+        // gives up once a shutdown has waited half its bound.
+        try giveUpIfShutdownIsDue()
         try await settlePrefetch()
         let range = configuration.retryBackoffMilliseconds
         let wait = min(range.upperBound, range.lowerBound << min(attempt - 1, 16))
