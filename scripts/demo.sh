@@ -46,14 +46,17 @@ echo "== countersign ledger keygen: the ledger's signing key (the auditor gets t
 "$countersign" ledger keygen --name countersign.demo/acme-audit --out "$work/ledger"
 
 echo
-echo "== countersign run --pipeline Pipelines/demo.yaml (stops once the topic is drained)"
+echo "== countersign run --pipeline Pipelines/demo.yaml (stopped with SIGTERM once the topic is drained)"
 : "${COUNTERSIGN_TEST_SYSLOG_TLS:?run the demo through scripts/harness.sh (make demo)}"
 COUNTERSIGN_KAFKA=$broker COUNTERSIGN_STATE=$work/state \
     COUNTERSIGN_LEDGER=$work/ledger-dir COUNTERSIGN_LEDGER_KEY=$work/ledger.key \
     SIEM_HOST=${COUNTERSIGN_TEST_SYSLOG_TLS%:*} SIEM_PORT=${COUNTERSIGN_TEST_SYSLOG_TLS##*:} \
     SIEM_TLS=$COUNTERSIGN_TEST_SYSLOG_DIR/tls COUNTERSIGN_METRICS=$COUNTERSIGN_TEST_METRICS_LISTEN \
-    "$countersign" run --pipeline Pipelines/demo.yaml --exit-when-idle 3 2>"$work/run.log" >"$work/run.out" &
+    "$countersign" run --pipeline Pipelines/demo.yaml 2>"$work/run.log" >"$work/run.out" &
 run_pid=$!
+# The worker stays up until the demo has read /readyz and /metrics (it
+# drains the topic in seconds; an idle exit raced the reads below), then
+# stops on SIGTERM as it would under systemd or Kubernetes.
 # While it runs: what Prometheus (started by the harness) scrapes.
 metrics_url=http://$COUNTERSIGN_TEST_METRICS_LISTEN
 previous=-1
@@ -65,10 +68,16 @@ for _ in $(seq 1 600); do
     kill -0 "$run_pid" 2>/dev/null || break
     sleep 2
 done
+if ! kill -0 "$run_pid" 2>/dev/null; then
+    echo "the worker stopped before the topic was drained:" >&2
+    tail -n 20 "$work/run.log" >&2
+    exit 1
+fi
 echo "-- /readyz: $(curl -s "$metrics_url/readyz")"
 echo "-- /metrics, a few of its $(curl -s "$metrics_url/metrics" | grep -vc '^#') series:"
 curl -s "$metrics_url/metrics" | grep -E '^countersign_(alerts_total|dead_lettered_total|ledger_entries|siem_messages_total|sink_write_duration_seconds_count|detection_keys)' |
     sed 's/^/  /' | head -24
+kill -TERM "$run_pid"
 wait "$run_pid"
 cat "$work/run.out"
 
