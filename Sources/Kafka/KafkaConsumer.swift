@@ -50,6 +50,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let queue: OpaquePointer
     private let state: ConsumerState
     private let blocking = BlockingQueue(label: "countersign.kafka.consumer")
+    /// Commits, pauses and resumptions: librdkafka takes them from any
+    /// thread, and they must not wait behind a poll (up to its timeout).
+    private let control = BlockingQueue(label: "countersign.kafka.consumer.control")
 
     /// `properties` must name `bootstrap.servers` and `group.id`.
     ///
@@ -147,7 +150,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard !offsets.isEmpty else { return }
         let handle = UncheckedHandle(pointer: self.handle)
         let entries = offsets.sorted { $0.key < $1.key }.map { ($0.key, Optional($0.value)) }
-        let result = await blocking.run {
+        let result = await control.run {
             let list = PartitionList.make(entries)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             return rd_kafka_commit(handle.pointer, list, 0)
@@ -243,7 +246,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     private func setPaused(_ partitions: [TopicPartition], paused: Bool) async throws(KafkaError) {
         guard !partitions.isEmpty else { return }
         let handle = UncheckedHandle(pointer: self.handle)
-        let result = await blocking.run {
+        let result = await control.run {
             let list = PartitionList.make(partitions.map { ($0, nil) })
             defer { rd_kafka_topic_partition_list_destroy(list) }
             return paused

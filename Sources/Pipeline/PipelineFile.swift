@@ -6,6 +6,9 @@ internal import Yams
 /// repeated keys, wrong types and out-of-range values are errors naming the
 /// file, the line and the key.
 public enum PipelineFile {
+    /// The `source.format` names the worker can decode.
+    public static let knownFormats = ["mcp.audit/1"]
+
     public static func decode(
         _ text: String,
         file: String,
@@ -26,6 +29,7 @@ public enum PipelineFile {
         var sourceObject = try top.object("source")
         try sourceObject.only([
             "kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms", "shutdown_timeout_seconds",
+            "format",
         ])
         var kafkaObject = try sourceObject.object("kafka")
         let kafka = try kafkaObject.stringMap()
@@ -34,7 +38,7 @@ public enum PipelineFile {
         }
         let topics = try sourceObject.stringList("topics")
         if topics.isEmpty { throw sourceObject.error(key: "topics", "needs at least one topic") }
-        let source = PipelineSpec.Source(
+        var source = PipelineSpec.Source(
             kafka: kafka,
             topics: topics,
             deadLetterTopic: try sourceObject.string("dead_letter_topic"),
@@ -42,11 +46,21 @@ public enum PipelineFile {
             commitIntervalMilliseconds: try sourceObject.integer("commit_interval_ms", default: 500, in: 10...60_000),
             shutdownTimeoutSeconds: try sourceObject.integer("shutdown_timeout_seconds", default: 20, in: 2...3_600)
         )
+        if let format = try sourceObject.optionalString("format") {
+            guard knownFormats.contains(format) else {
+                throw sourceObject.error(
+                    key: "format",
+                    "unknown format '\(format)'; known: \(knownFormats.joined(separator: ", "))"
+                )
+            }
+            source.format = format
+        }
         try sourceObject.finish()
 
         var buffers = PipelineSpec.Buffers(inFlightPerPartition: 100_000, whenFull: .pause)
         if var object = try top.optionalObject("buffers") {
-            try object.only(["in_flight_per_partition", "when_full"])
+            try object.only(["in_flight_per_partition", "when_full", "batches_in_flight"])
+            buffers.batchesInFlight = try object.integer("batches_in_flight", default: 4, in: 1...64)
             buffers.inFlightPerPartition = try object.integer(
                 "in_flight_per_partition",
                 default: 100_000,

@@ -14,6 +14,8 @@ public struct PipelineSpec: Sendable, Hashable {
         public var commitIntervalMilliseconds: Int
         /// The longest a graceful shutdown may take (see docs/worker.md).
         public var shutdownTimeoutSeconds: Int
+        /// How messages become events (`mcp.audit/1`, the default).
+        public var format = "mcp.audit/1"
 
         public init(
             kafka: [String: String],
@@ -39,13 +41,17 @@ public struct PipelineSpec: Sendable, Hashable {
     }
 
     public struct Buffers: Sendable, Hashable {
-        /// Most unacknowledged messages per partition.
+        /// Most unacknowledged messages per partition; a partition that
+        /// reaches it is paused (`whenFull`) until acknowledgements free room.
         public var inFlightPerPartition: Int
         public var whenFull: WhenFull
+        /// Most batches between the source and the sinks at once.
+        public var batchesInFlight: Int
 
-        public init(inFlightPerPartition: Int, whenFull: WhenFull) {
+        public init(inFlightPerPartition: Int, whenFull: WhenFull, batchesInFlight: Int = 4) {
             self.inFlightPerPartition = inFlightPerPartition
             self.whenFull = whenFull
+            self.batchesInFlight = batchesInFlight
         }
     }
 

@@ -1,35 +1,87 @@
 import AuditEvent
 import Detection
 
-/// One decoded event and where it came from.
+/// One decoded event and where it came from: its origin is the message
+/// (topic, partition, offset) and its place in that message (`index`), since
+/// one message of some formats carries many events.
 public struct ConsumedEvent: Sendable {
     public var event: AuditEvent
     public var topic: String
     public var partition: Int32
     public var offset: Int64
+    /// The event's place among the events of its message (0 for formats with one event per message).
+    public var index: Int
     /// The leaf index of the raw message in the ledger, when a ledger runs
     /// (the link from a hot-tier row to its inclusion proof).
     public var ledgerIndex: UInt64?
 
-    public init(event: AuditEvent, topic: String, partition: Int32, offset: Int64, ledgerIndex: UInt64? = nil) {
+    public init(
+        event: AuditEvent,
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        index: Int = 0,
+        ledgerIndex: UInt64? = nil
+    ) {
         self.event = event
         self.topic = topic
         self.partition = partition
         self.offset = offset
+        self.index = index
         self.ledgerIndex = ledgerIndex
     }
 }
 
+/// A message that gave no event (it did not decode), kept unchanged for the
+/// dead-letter topic with why, never with what it held.
+public struct RejectedMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    /// A stable error code (`invalid_json`, `timestamp_out_of_range`, `sink_rejected`, ...).
+    public var code: String
+    /// The field at fault, or the sink that refused the row.
+    public var field: String?
+    public var reason: String
+
+    public init(
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        key: [UInt8]?,
+        value: [UInt8],
+        code: String,
+        field: String?,
+        reason: String
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.code = code
+        self.field = field
+        self.reason = reason
+    }
+}
+
 /// Events handed to the sinks together, in consumption order per partition,
-/// with the alerts detection raised on them.
+/// with the alerts detection raised on them and the messages that did not
+/// decode. Every sink gets the whole batch and takes its share: the hot tier
+/// the events and alerts, the SIEM the alerts, the dead-letter topic the
+/// rejected messages.
 public struct EventBatch: Sendable {
     public var events: [ConsumedEvent]
     /// Alerts raised by these events (`alert.event` is their mcp.audit/1 form).
     public var alerts: [Alert]
+    public var rejected: [RejectedMessage]
 
-    public init(events: [ConsumedEvent], alerts: [Alert] = []) {
+    public init(events: [ConsumedEvent], alerts: [Alert] = [], rejected: [RejectedMessage] = []) {
         self.events = events
         self.alerts = alerts
+        self.rejected = rejected
     }
 }
 

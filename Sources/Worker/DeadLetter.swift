@@ -4,15 +4,7 @@ import Ledger
 
 /// What goes with a message to the dead-letter topic: the message unchanged,
 /// and headers that say why and where it came from, never what it held.
-public struct DeadLetter: Sendable, Hashable {
-    public var message: KafkaConsumer.Message
-    public var reason: AuditEventError
-
-    public init(message: KafkaConsumer.Message, reason: AuditEventError) {
-        self.message = message
-        self.reason = reason
-    }
-
+public enum DeadLetter {
     /// Header names, stable for the tools that read the topic.
     public enum Header {
         public static let code = "countersign.error.code"
@@ -56,17 +48,6 @@ public struct DeadLetter: Sendable, Hashable {
         let size = message.value.count > truncatedSize ? truncatedSize : message.value.count / 2
         message.value.removeSubrange(size...)
         return message
-    }
-
-    public var headers: [(name: String, value: [UInt8])] {
-        Self.headers(
-            code: reason.code.name,
-            field: reason.field,
-            reason: reason.reason,
-            topic: message.topic,
-            partition: message.partition,
-            offset: message.offset
-        )
     }
 
     /// The headers of any dead letter: decoding failures, and rows a sink

@@ -9,9 +9,10 @@ import Synchronization
 /// partition and moves with it), each fed its partition's events in offset
 /// order, exactly once.
 ///
-/// Exactly once, under at-least-once delivery: an engine remembers the last
-/// offset it processed, and a re-delivered event at or below it (a rewind
-/// after a rebalance) is not fed again. With a state directory, each engine
+/// Exactly once, under at-least-once delivery: an engine remembers the
+/// origin (offset, index in the message) of the last event it processed, and
+/// a re-delivered event at or before it (a rewind after a rebalance) is not
+/// fed again. With a state directory, each engine
 /// is saved with the next offset it expects, and a worker that is assigned
 /// the partition later starts reading there: events between that offset
 /// and the group's commit are re-delivered to the sinks (which de-duplicate
@@ -32,8 +33,11 @@ final class DetectionStage: @unchecked Sendable {
 
     struct PartitionEngine {
         var engine: DetectionEngine
-        /// The last offset fed to the engine, or -1.
+        /// The origin of the last event fed to the engine: the message's
+        /// offset (or -1) and the event's index in it (`Int.max` once a
+        /// restored engine's messages are whole).
         var lastOffset: Int64
+        var lastIndex: Int
     }
 
     init(settings: DetectionSettings, store: SnapshotStore?) {
@@ -53,9 +57,13 @@ final class DetectionStage: @unchecked Sendable {
             while index < events.count, events[index].partition == partition.partition,
                 events[index].topic == partition.topic
             {
-                if events[index].offset > state.lastOffset {
-                    alerts += state.engine.process(events[index].event)
-                    state.lastOffset = events[index].offset
+                let event = events[index]
+                if event.offset > state.lastOffset
+                    || (event.offset == state.lastOffset && event.index > state.lastIndex)
+                {
+                    alerts += state.engine.process(event.event)
+                    state.lastOffset = event.offset
+                    state.lastIndex = event.index
                 }
                 index += 1
             }
@@ -106,8 +114,8 @@ final class DetectionStage: @unchecked Sendable {
         if let saved = cached ?? store?.load(partition),
             let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings)
         {
-            return PartitionEngine(engine: engine, lastOffset: saved.nextOffset - 1)
+            return PartitionEngine(engine: engine, lastOffset: saved.nextOffset - 1, lastIndex: .max)
         }
-        return PartitionEngine(engine: DetectionEngine(settings: settings), lastOffset: -1)
+        return PartitionEngine(engine: DetectionEngine(settings: settings), lastOffset: -1, lastIndex: .max)
     }
 }

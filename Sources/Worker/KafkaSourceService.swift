@@ -53,6 +53,13 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
 
     public func run() async throws {
         metrics?.prepare(sinks: sinks.map(\.name))
+        guard let format = MessageFormats.named(configuration.format) else {
+            throw KafkaError(
+                code: "configuration",
+                reason:
+                    "unknown source format '\(configuration.format)'; known: \(MessageFormats.names.joined(separator: ", "))"
+            )
+        }
         var detection: DetectionStage?
         if let settings = configuration.detection {
             let store = try configuration.stateDirectory.map { try SnapshotStore(directory: $0) }
@@ -67,42 +74,54 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         )
         consumerBox.withLock { $0 = consumer }
         defer { consumerBox.withLock { $0 = nil } }
-        let deadLetters = try KafkaProducer(properties: configuration.producerProperties)
+        let producer = try KafkaProducer(properties: configuration.producerProperties)
         let ledger = try configuration.ledger.map { try LedgerStage(configuration: $0) }
-        var loop = SourceLoop(
+        let deadLetters = DeadLetterSink(
+            topic: configuration.deadLetterTopic,
+            producer: producer,
+            statistics: statisticsBox,
+            metrics: metrics,
+            logger: logger
+        )
+        // The topics are sinks like the others: alerts first, so that the
+        // SIEM-bound topic never waits for the hot tier.
+        var all: [any Sink] = [deadLetters]
+        if let topic = configuration.alertsTopic {
+            all.append(AlertsTopicSink(topic: topic, producer: producer, statistics: statisticsBox, logger: logger))
+        }
+        all += sinks
+        let driver = DeliveryDriver(
             configuration: configuration,
-            sinks: sinks,
             consumer: consumer,
+            source: try SourceStage(
+                configuration: configuration,
+                consumer: consumer,
+                format: format,
+                detection: detection,
+                ledger: ledger,
+                metrics: metrics,
+                statistics: statisticsBox,
+                logger: logger
+            ),
+            sinks: all,
+            policies: all.map { .init(name: $0.name, capacity: configuration.maxBatchesInFlight) },
             deadLetters: deadLetters,
-            decoder: try AuditEventDecoder(limits: configuration.decoderLimits),
             detection: detection,
-            ledger: ledger,
             metrics: metrics,
             statistics: statisticsBox,
             logger: logger
         )
         logger.info("source started", metadata: ["topics": "\(configuration.topics)"])
-        var abandoned = false
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await loop.step()
-            } catch is SourceLoop.Abandoned {
-                abandoned = true
-                logger.warning(
-                    "shutdown: a batch the sinks or the ledger did not take in time stays uncommitted",
-                    metadata: [
-                        "bound_seconds": "\(configuration.shutdownTimeout.components.seconds)",
-                        "hint": "the batch is read again at the next start",
-                    ]
-                )
-            }
+        let abandoned = try await driver.run()
+        if abandoned {
+            logger.warning(
+                "shutdown: a batch the sinks or the ledger did not take in time stays uncommitted",
+                metadata: [
+                    "bound_seconds": "\(configuration.shutdownTimeout.components.seconds)",
+                    "hint": "the batch is read again at the next start",
+                ]
+            )
         }
-        // A batch fetched ahead is never delivered: its offsets are not
-        // committed, so the next owner of those partitions reads it again.
-        try? await loop.settlePrefetch()
-        // The engines saw an abandoned batch that no sink took: their
-        // snapshot would skip it at the next start, so the last good one stays.
-        try await loop.commit(force: true, snapshot: !abandoned)
         do {
             try await ledger?.checkpointIfDue(force: true)
         } catch {

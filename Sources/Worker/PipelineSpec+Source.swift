@@ -11,6 +11,8 @@ extension SourceConfiguration {
             deadLetterTopic: spec.source.deadLetterTopic,
             batchSize: spec.source.batchSize,
             maxInFlightPerPartition: spec.buffers.inFlightPerPartition,
+            maxBatchesInFlight: spec.buffers.batchesInFlight,
+            format: spec.source.format,
             commitIntervalMilliseconds: spec.source.commitIntervalMilliseconds,
             decoderLimits: .init(maxMessageBytes: spec.decoder.maxMessageBytes, maxDepth: spec.decoder.maxDepth),
             detection: spec.detectionStage.enabled ? spec.detection : nil,

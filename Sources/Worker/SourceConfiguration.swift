@@ -13,8 +13,15 @@ public struct SourceConfiguration: Sendable {
     public var deadLetterTopic: String
     /// Most messages taken from the consumer and handed to the sinks at once.
     public var batchSize: Int
-    /// Most unacknowledged messages per partition (the tracker's bound).
+    /// Most unacknowledged messages per partition: a partition that
+    /// reaches it is paused until acknowledgements free room.
     public var maxInFlightPerPartition: Int
+    /// Most batches between the source and the sinks at once: while the
+    /// sinks write some, the next is decoded, mirrored and run through
+    /// detection. Memory stays bounded by this many batches.
+    public var maxBatchesInFlight: Int
+    /// The `source.format` name (``MessageFormats``).
+    public var format: String
     /// Commit acknowledged offsets at least this often while consuming.
     public var commitIntervalMilliseconds: Int
     /// First and longest wait between attempts when a sink fails.
@@ -41,6 +48,8 @@ public struct SourceConfiguration: Sendable {
         deadLetterTopic: String,
         batchSize: Int = 1_000,
         maxInFlightPerPartition: Int = 100_000,
+        maxBatchesInFlight: Int = 4,
+        format: String = MCPAuditFormat.name,
         commitIntervalMilliseconds: Int = 500,
         retryBackoffMilliseconds: ClosedRange<Int> = 100...5_000,
         decoderLimits: AuditEventDecoder.Limits = .init(),
@@ -56,6 +65,8 @@ public struct SourceConfiguration: Sendable {
         self.deadLetterTopic = deadLetterTopic
         self.batchSize = batchSize
         self.maxInFlightPerPartition = maxInFlightPerPartition
+        self.maxBatchesInFlight = maxBatchesInFlight
+        self.format = format
         self.commitIntervalMilliseconds = commitIntervalMilliseconds
         self.retryBackoffMilliseconds = retryBackoffMilliseconds
         self.decoderLimits = decoderLimits

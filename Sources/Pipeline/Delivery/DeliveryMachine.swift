@@ -1,0 +1,422 @@
+/// Every decision of the worker's delivery, as a value: which batch goes to
+/// which sink when, when the source may hand over another batch, which
+/// partitions to pause, what to commit, when to snapshot, when to stop.
+///
+/// Sans-IO, in the style of a connection pool's state machine: the driver
+/// feeds it ``Event``s (a batch was prepared, a sink acknowledged or failed,
+/// partitions moved, a commit was refused, a shutdown began, time passed)
+/// and carries out the ``Action``s it returns. It reads no clock and does no
+/// I/O, so every transition is tested as a value.
+///
+/// The rules it keeps:
+/// - at most `maxBatchesInFlight` batches are between the source and the
+///   sinks; each sink writes its batches one at a time, in order, from its
+///   own bounded queue, so a fast sink (the SIEM's alerts) never waits for a
+///   slow one (the hot tier);
+/// - the commit point of a partition moves only over messages whose batch
+///   every required sink acknowledged (``OffsetTracker``);
+/// - a failing sink retries the same batch with growing back-off while the
+///   source pauses every partition; a partition with `maxInFlightPerPartition`
+///   unacknowledged messages is paused until acknowledgements free room;
+/// - a detection snapshot is taken only when nothing is in flight, so that
+///   a restored engine never skips an event whose alerts no sink received;
+/// - a shutdown stops admission, waits for the batches in flight, commits and
+///   stops; at half the shutdown bound it gives up what is still pending.
+public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+    public typealias BatchID = Int
+
+    public struct Settings: Sendable {
+        public var sinks: [SinkPolicy]
+        /// Batches prepared and not yet done with by every sink, at most.
+        public var maxBatchesInFlight: Int
+        /// Unacknowledged messages of one partition before it is paused.
+        public var maxInFlightPerPartition: Int
+        public var commitInterval: Duration
+        /// How often a detection snapshot is taken; nil takes none.
+        public var snapshotInterval: Duration?
+        /// First and longest wait before a failed write is tried again.
+        public var backoff: ClosedRange<Duration>
+        /// The longest a graceful shutdown may take; the batches in flight
+        /// are given up at half of it.
+        public var shutdownTimeout: Duration
+        /// How long the source may wait for room before its partitions are
+        /// paused (it then polls only to stay in its group).
+        public var pauseAfter: Duration
+
+        public init(
+            sinks: [SinkPolicy],
+            maxBatchesInFlight: Int = 4,
+            maxInFlightPerPartition: Int = 100_000,
+            commitInterval: Duration = .milliseconds(500),
+            snapshotInterval: Duration? = nil,
+            backoff: ClosedRange<Duration> = .milliseconds(100) ... .seconds(5),
+            shutdownTimeout: Duration = .seconds(20),
+            pauseAfter: Duration = .seconds(1)
+        ) {
+            precondition(!sinks.isEmpty && sinks.count <= 64, "1 to 64 sinks")
+            precondition(maxBatchesInFlight > 0 && maxInFlightPerPartition > 0, "room for one batch")
+            self.sinks = sinks
+            self.maxBatchesInFlight = maxBatchesInFlight
+            self.maxInFlightPerPartition = maxInFlightPerPartition
+            self.commitInterval = commitInterval
+            self.snapshotInterval = snapshotInterval
+            self.backoff = backoff
+            self.shutdownTimeout = shutdownTimeout
+            self.pauseAfter = pauseAfter
+        }
+    }
+
+    /// One sink as the machine sees it.
+    public struct SinkPolicy: Sendable, Hashable {
+        /// What happens to a batch when the sink's queue is full.
+        public enum WhenFull: String, Sendable, Hashable, CaseIterable {
+            /// The source waits (and, after `pauseAfter`, pauses): nothing is lost.
+            case block
+            /// The sink does not get the batch (counted); only for sinks that are not required.
+            case skip
+        }
+
+        public var name: String
+        /// Batches waiting for the sink, the one being written included, at most.
+        public var capacity: Int
+        public var whenFull: WhenFull
+        /// A required sink must acknowledge a batch before its offsets are
+        /// committed; one that is not gets the batch on a best-effort basis
+        /// (a failed write is dropped after it was counted).
+        public var required: Bool
+
+        public init(name: String, capacity: Int = 4, whenFull: WhenFull = .block, required: Bool = true) {
+            precondition(capacity > 0, "room for one batch")
+            precondition(required ? whenFull == .block : true, "a required sink cannot skip batches")
+            self.name = name
+            self.capacity = capacity
+            self.whenFull = whenFull
+            self.required = required
+        }
+    }
+
+    public enum Event: Sendable {
+        /// The source prepared a batch (decoded, mirrored, run through
+        /// detection): its messages' partitions and offsets, in order.
+        case batchReady(BatchID, messages: [(Partition, Int64)], at: Instant)
+        /// The source used its permit without finding anything to hand over.
+        case sourceIdle(at: Instant)
+        case sinkAcknowledged(BatchID, sink: Int, at: Instant)
+        case sinkFailed(BatchID, sink: Int, at: Instant)
+        /// An ordered stage (the ledger) failed and retries on its own;
+        /// the source pauses meanwhile. `false`: it recovered.
+        case stageFailing(Bool, at: Instant)
+        case assigned([Partition], at: Instant)
+        case revoked([Partition], at: Instant)
+        case commitRefused([Partition: Int64], at: Instant)
+        case snapshotSaved(at: Instant)
+        case shutdownRequested(at: Instant)
+        case tick(Instant)
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// The source may prepare and hand over one more batch.
+        case admit
+        /// Hand batch `id` to sink number `sink`.
+        case write(BatchID, sink: Int)
+        /// Sink `sink` does not get batch `id` (its queue was full, or a
+        /// best-effort write failed).
+        case skip(BatchID, sink: Int)
+        /// Every required sink acknowledged the batch: count it.
+        case completed(BatchID)
+        /// No sink needs the batch any more: free it.
+        case release(BatchID)
+        case pause([Partition])
+        case resume([Partition])
+        case commit([Partition: Int64])
+        /// Forget what the revoked partitions left behind (held messages).
+        case forget([Partition])
+        /// Take a detection snapshot now: nothing is in flight.
+        case saveSnapshot
+        /// The shutdown is done; `abandoned` when batches were given up at the bound.
+        case stop(abandoned: Bool)
+    }
+
+    private struct Batch {
+        var messages: [(Partition, Int64)]
+        /// Sinks that still have to finish with the batch (bit per sink).
+        var pending: UInt64
+        /// Required sinks that still have to acknowledge it.
+        var required: UInt64
+    }
+
+    private struct SinkState {
+        /// Batches waiting, in order; the head is being written or waits for its retry.
+        var queue: [BatchID] = []
+        var writing = false
+        var retryAt: Instant?
+        var attempt = 0
+    }
+
+    public let settings: Settings
+    private var tracker: OffsetTracker<Partition>
+    private var batches: [BatchID: Batch] = [:]
+    private var sinks: [SinkState]
+    private var assigned: Set<Partition> = []
+    private var paused: Set<Partition> = []
+    /// Commits the group refused, offered again with the next commit.
+    private var refusedCommits: [Partition: Int64] = [:]
+    private var permitOut = false
+    private var blockedSince: Instant?
+    private var stageFailing = false
+    private var lastCommit: Instant?
+    private var lastSnapshot: Instant?
+    /// The snapshot interval passed: admission stops until nothing is in flight.
+    private var snapshotDue = false
+    private var snapshotting = false
+    private var shutdownAt: Instant?
+    private var stopped = false
+    private let requiredMask: UInt64
+
+    /// Counters the driver reports (the run summary and /metrics read them).
+    public private(set) var redelivered = 0
+    public private(set) var skipped = 0
+    public private(set) var writeFailures = 0
+
+    public init(settings: Settings, now: Instant) {
+        self.settings = settings
+        // The per-partition bound is enforced by pausing; the tracker itself
+        // is bounded by the batches in flight.
+        tracker = OffsetTracker(requiredSinks: 1, maxInFlight: .max)
+        sinks = Array(repeating: SinkState(), count: settings.sinks.count)
+        var mask: UInt64 = 0
+        for (index, sink) in settings.sinks.enumerated() where sink.required { mask |= 1 << UInt64(index) }
+        requiredMask = mask
+        lastCommit = now
+        lastSnapshot = now
+    }
+
+    // MARK: Reading the state
+
+    /// True from a failed write of a required sink (or a failing stage)
+    /// until it succeeds, retries included: readiness, and the pause.
+    public var failing: Bool { stageFailing || sinks.contains { $0.attempt > 0 } }
+    public var batchesInFlight: Int { batches.count }
+    public var pausedPartitions: Set<Partition> { paused }
+    public var isStopped: Bool { stopped }
+    /// Sink `index`'s waiting batches, the one being written included.
+    public func queueDepth(_ index: Int) -> Int { sinks[index].queue.count }
+
+    /// Whether another batch fits: below the in-flight bound, every blocking
+    /// sink's queue has room, nothing failing, no snapshot or shutdown waiting.
+    public var hasRoom: Bool {
+        guard !stopped, shutdownAt == nil, !snapshotDue, !failing else { return false }
+        guard batches.count < settings.maxBatchesInFlight else { return false }
+        for (index, policy) in settings.sinks.enumerated() where policy.whenFull == .block {
+            if sinks[index].queue.count >= policy.capacity { return false }
+        }
+        return true
+    }
+
+    // MARK: Transitions
+
+    public mutating func handle(_ event: Event) -> [Action] {
+        guard !stopped else { return [] }
+        var actions: [Action] = []
+        let now: Instant
+        switch event {
+        case .batchReady(let id, let messages, let at):
+            now = at
+            permitOut = false
+            accept(id, messages, into: &actions)
+        case .sourceIdle(let at):
+            now = at
+            permitOut = false
+        case .sinkAcknowledged(let id, let sink, let at):
+            now = at
+            sinks[sink].attempt = 0
+            finishWrite(id, sink: sink, into: &actions)
+        case .sinkFailed(let id, let sink, let at):
+            now = at
+            writeFailures += 1
+            if settings.sinks[sink].required {
+                sinks[sink].writing = false
+                sinks[sink].attempt += 1
+                sinks[sink].retryAt = at + backoff(sinks[sink].attempt)
+            } else {
+                actions.append(.skip(id, sink: sink))
+                skipped += 1
+                finishWrite(id, sink: sink, into: &actions)
+            }
+        case .stageFailing(let failing, let at):
+            now = at
+            stageFailing = failing
+        case .assigned(let partitions, let at):
+            now = at
+            assigned.formUnion(partitions)
+        case .revoked(let partitions, let at):
+            now = at
+            for partition in partitions {
+                tracker.reset(partition)
+                refusedCommits[partition] = nil
+                assigned.remove(partition)
+                paused.remove(partition)
+            }
+            actions.append(.forget(partitions))
+        case .commitRefused(let offsets, let at):
+            now = at
+            for (partition, offset) in offsets where assigned.contains(partition) {
+                refusedCommits[partition] = max(refusedCommits[partition] ?? offset, offset)
+            }
+        case .snapshotSaved(let at):
+            now = at
+            snapshotting = false
+            snapshotDue = false
+            lastSnapshot = at
+        case .shutdownRequested(let at):
+            now = at
+            if shutdownAt == nil { shutdownAt = at }
+        case .tick(let at):
+            now = at
+            for index in sinks.indices {
+                guard let retryAt = sinks[index].retryAt, retryAt <= at, let head = sinks[index].queue.first else {
+                    continue
+                }
+                sinks[index].retryAt = nil
+                sinks[index].writing = true
+                actions.append(.write(head, sink: index))
+            }
+            if let interval = settings.snapshotInterval, let last = lastSnapshot, at - last >= interval {
+                snapshotDue = true
+            }
+        }
+        settle(now: now, into: &actions)
+        return actions
+    }
+
+    private mutating func accept(_ id: BatchID, _ messages: [(Partition, Int64)], into actions: inout [Action]) {
+        for (partition, offset) in messages {
+            do {
+                try tracker.consumed(partition, offset: offset)
+            } catch {
+                // A rewind (the group moved the partition back to its last
+                // commit): start it over; what follows is delivered again.
+                tracker.reset(partition)
+                try? tracker.consumed(partition, offset: offset)
+                redelivered += 1
+            }
+        }
+        var batch = Batch(messages: messages, pending: 0, required: requiredMask)
+        for (index, policy) in settings.sinks.enumerated() {
+            if policy.whenFull == .skip, sinks[index].queue.count >= policy.capacity {
+                actions.append(.skip(id, sink: index))
+                skipped += 1
+                continue
+            }
+            batch.pending |= 1 << UInt64(index)
+            sinks[index].queue.append(id)
+            if !sinks[index].writing && sinks[index].retryAt == nil && sinks[index].queue.count == 1 {
+                sinks[index].writing = true
+                actions.append(.write(id, sink: index))
+            }
+        }
+        batches[id] = batch
+        if batch.required == 0 { complete(id, into: &actions) }
+        if batch.pending == 0 {
+            batches[id] = nil
+            actions.append(.release(id))
+        }
+    }
+
+    /// Sink `sink` is done with batch `id` (acknowledged, or skipped after a failure).
+    private mutating func finishWrite(_ id: BatchID, sink: Int, into actions: inout [Action]) {
+        var state = sinks[sink]
+        state.writing = false
+        if state.queue.first == id { state.queue.removeFirst() } else { state.queue.removeAll { $0 == id } }
+        if let next = state.queue.first, state.retryAt == nil {
+            state.writing = true
+            actions.append(.write(next, sink: sink))
+        }
+        sinks[sink] = state
+        guard var batch = batches[id] else { return }
+        let bit: UInt64 = 1 << UInt64(sink)
+        let wasRequired = batch.required & bit != 0
+        batch.pending &= ~bit
+        batch.required &= ~bit
+        batches[id] = batch
+        if wasRequired && batch.required == 0 { complete(id, into: &actions) }
+        if batch.pending == 0 {
+            batches[id] = nil
+            actions.append(.release(id))
+        }
+    }
+
+    private mutating func complete(_ id: BatchID, into actions: inout [Action]) {
+        guard let batch = batches[id] else { return }
+        for (partition, offset) in batch.messages { tracker.acknowledgedByAll(partition, offset: offset) }
+        actions.append(.completed(id))
+    }
+
+    /// After every event: pauses and resumptions, admission, commits,
+    /// snapshots and the end of a shutdown.
+    private mutating func settle(now: Instant, into actions: inout [Action]) {
+        if let shutdownAt {
+            // Done once every batch is through and the source gave its
+            // permit back (a batch it is preparing would be lost to the snapshot).
+            if (batches.isEmpty && !permitOut) || now - shutdownAt >= settings.shutdownTimeout / 2 {
+                let abandoned = !batches.isEmpty || permitOut
+                commit(now: now, into: &actions)
+                if !abandoned && settings.snapshotInterval != nil { actions.append(.saveSnapshot) }
+                actions.append(.stop(abandoned: abandoned))
+                stopped = true
+            }
+            return
+        }
+        if snapshotDue && !snapshotting && batches.isEmpty && !permitOut {
+            snapshotting = true
+            commit(now: now, into: &actions)
+            actions.append(.saveSnapshot)
+        }
+        if hasRoom {
+            blockedSince = nil
+            if !permitOut {
+                permitOut = true
+                actions.append(.admit)
+            }
+        } else if blockedSince == nil {
+            blockedSince = now
+        }
+        reconcilePauses(now: now, into: &actions)
+        if let last = lastCommit, now - last >= settings.commitInterval { commit(now: now, into: &actions) }
+    }
+
+    private mutating func reconcilePauses(now: Instant, into actions: inout [Action]) {
+        let stalled = failing || (blockedSince.map { now - $0 >= settings.pauseAfter } ?? false)
+        var wanted: Set<Partition>
+        if stalled {
+            wanted = assigned
+        } else {
+            wanted = []
+            for partition in assigned where tracker.inFlight(partition) >= settings.maxInFlightPerPartition {
+                wanted.insert(partition)
+            }
+        }
+        let pause = wanted.subtracting(paused)
+        let resume = paused.subtracting(wanted)
+        if !pause.isEmpty { actions.append(.pause(Array(pause))) }
+        if !resume.isEmpty { actions.append(.resume(Array(resume))) }
+        paused = wanted
+    }
+
+    private mutating func commit(now: Instant, into actions: inout [Action]) {
+        lastCommit = now
+        var offsets = refusedCommits
+        refusedCommits = [:]
+        for (partition, offset) in tracker.takeCommittable() {
+            offsets[partition] = max(offsets[partition] ?? offset, offset)
+        }
+        if !offsets.isEmpty { actions.append(.commit(offsets)) }
+    }
+
+    private func backoff(_ attempt: Int) -> Duration {
+        let first = settings.backoff.lowerBound
+        let doubled = first * (1 << min(attempt - 1, 16))
+        return min(settings.backoff.upperBound, doubled)
+    }
+}

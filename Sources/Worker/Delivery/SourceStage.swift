@@ -1,0 +1,366 @@
+import AuditDecoder
+import AuditEvent
+import Detection
+import Foundation
+import Kafka
+import Logging
+import Pipeline
+import Telemetry
+
+/// A batch ready for the sinks, with the origin of every message in it (for
+/// the offsets the delivery machine tracks).
+struct PreparedBatch: Sendable {
+    var id: Int
+    var origins: [(TopicPartition, Int64)]
+    var batch: EventBatch
+}
+
+/// What the source stage and the sink workers tell the driver.
+enum DriverInput: Sendable {
+    case prepared(PreparedBatch)
+    /// The permit was used up without a batch (nothing new to read).
+    case idle
+    case rebalanced([KafkaConsumer.Rebalance])
+    /// An ordered stage (the ledger) started or stopped failing.
+    case stage(failing: Bool)
+    /// A sink finished a batch: nil error is an acknowledgement.
+    case written(id: Int, sink: Int, error: (any Error)?)
+    case tick
+    case sourceFailed(any Error)
+}
+
+/// The head of the pipeline, one batch per permit: polls the consumer,
+/// decodes on every core, mirrors the raw messages into the ledger while
+/// detection runs over the events, and hands the prepared batch to the
+/// driver. Its stages are ordered (the ledger and detection see each
+/// partition's messages in offset order); the sinks write earlier batches
+/// meanwhile.
+final class SourceStage: @unchecked Sendable {
+    let configuration: SourceConfiguration
+    let consumer: KafkaConsumer
+    let formats: [FormatBox]
+    let detection: DetectionStage?
+    let ledger: LedgerStage?
+    let metrics: PipelineMetrics?
+    let statistics: StatisticsBox
+    let logger: Logger
+    /// Messages polled while waiting for a permit (to stay in the group),
+    /// kept for the next batch. At most four batches' worth.
+    private var held: [KafkaConsumer.Message] = []
+    /// The next offset to consume per partition, for the lag gauge.
+    private var positions: [TopicPartition: Int64] = [:]
+    private var lastGauges = ContinuousClock.now
+    private var nextID = 0
+
+    /// A message format instance for one decoding task.
+    final class FormatBox: @unchecked Sendable {
+        let format: any MessageFormat
+        init(_ format: any MessageFormat) { self.format = format }
+    }
+
+    init(
+        configuration: SourceConfiguration,
+        consumer: KafkaConsumer,
+        format: any MessageFormat.Type,
+        detection: DetectionStage?,
+        ledger: LedgerStage?,
+        metrics: PipelineMetrics?,
+        statistics: StatisticsBox,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.consumer = consumer
+        let cores = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        formats = try (0..<cores).map { _ in FormatBox(try format.init(limits: configuration.decoderLimits)) }
+        self.detection = detection
+        self.ledger = ledger
+        self.metrics = metrics
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    func run(gate: Gate, inbox: AsyncStream<DriverInput>.Continuation) async {
+        var waitingSince = ContinuousClock.now
+        do {
+            while true {
+                switch await gate.acquire() {
+                case .closed:
+                    return
+                case .nudged:
+                    // No room downstream: the machine has paused the
+                    // partitions by now; polling only keeps the group.
+                    if ContinuousClock.now - waitingSince >= .seconds(1), held.count < 4 * configuration.batchSize {
+                        held += try await consumer.poll(
+                            maxMessages: configuration.batchSize,
+                            timeoutMilliseconds: 10
+                        )
+                        held = report(consumer.takeRebalances(), held, inbox)
+                        let count = held.count
+                        statistics.update { $0.peakHeldMessages = max($0.peakHeldMessages, count) }
+                    }
+                case .granted:
+                    var messages = held
+                    held = []
+                    if messages.isEmpty {
+                        messages = try await consumer.poll(
+                            maxMessages: configuration.batchSize,
+                            timeoutMilliseconds: 100
+                        )
+                    }
+                    messages = report(consumer.takeRebalances(), messages, inbox)
+                    if let detection, !messages.isEmpty { messages = warmUp(detection, messages) }
+                    if messages.isEmpty {
+                        inbox.yield(.idle)
+                    } else {
+                        inbox.yield(.prepared(try await prepare(messages, inbox: inbox)))
+                    }
+                    waitingSince = ContinuousClock.now
+                    await checkpointIfDue()
+                    updateGauges()
+                }
+            }
+        } catch {
+            if !(error is CancellationError) { inbox.yield(.sourceFailed(error)) }
+        }
+    }
+
+    /// Tells the driver of rebalances; forgets the detection state of
+    /// revoked partitions and drops their messages (fetched before the
+    /// revocation: the new owner reads them from the last commit).
+    private func report(
+        _ changes: [KafkaConsumer.Rebalance],
+        _ messages: [KafkaConsumer.Message],
+        _ inbox: AsyncStream<DriverInput>.Continuation
+    ) -> [KafkaConsumer.Message] {
+        guard !changes.isEmpty else { return messages }
+        var revoked = false
+        for change in changes {
+            switch change {
+            case .revoked(let partitions):
+                revoked = true
+                for partition in partitions {
+                    detection?.forget(partition)
+                    positions[partition] = nil
+                }
+                logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
+            case .assigned(let partitions):
+                logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
+            }
+        }
+        inbox.yield(.rebalanced(changes))
+        guard revoked else { return messages }
+        let owned = consumer.assignment
+        return messages.filter { owned.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+    }
+
+    /// Decode, then the ledger and detection side by side.
+    private func prepare(
+        _ messages: [KafkaConsumer.Message],
+        inbox: AsyncStream<DriverInput>.Continuation
+    ) async throws -> PreparedBatch {
+        nextID += 1
+        let decoded = await decode(messages)
+        var events: [ConsumedEvent] = []
+        events.reserveCapacity(messages.count)
+        var rejected: [RejectedMessage] = []
+        /// Which message each event came from, for its ledger index.
+        var sources: [Int] = []
+        var firstIDs = [String?](repeating: nil, count: messages.count)
+        for (position, outcome) in decoded.enumerated() {
+            switch outcome {
+            case .success(let some):
+                for (index, event) in some.enumerated() {
+                    events.append(ConsumedEvent(event, from: messages[position], index: index))
+                    sources.append(position)
+                }
+                firstIDs[position] = some.first?.eventID
+            case .failure(let error):
+                rejected.append(RejectedMessage(messages[position], error))
+            }
+        }
+        account(messages, events)
+        var alerts: [Alert] = []
+        if let ledger {
+            async let leaves = mirror(messages, eventIDs: firstIDs, ledger, inbox)
+            alerts = detection?.process(events) ?? []
+            let indexes = try await leaves
+            for index in events.indices { events[index].ledgerIndex = indexes[sources[index]] }
+        } else {
+            alerts = detection?.process(events) ?? []
+        }
+        if let detection {
+            let late = detection.lateEvents
+            statistics.update { $0.lateEvents = late }
+            metrics?.lateEvents(total: late)
+        }
+        return PreparedBatch(
+            id: nextID,
+            origins: messages.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) },
+            batch: EventBatch(events: events, alerts: alerts, rejected: rejected)
+        )
+    }
+
+    /// Each message decoded by the format; chunks in parallel, one format instance per task.
+    private func decode(_ messages: [KafkaConsumer.Message]) async -> [Result<[AuditEvent], AuditEventError>] {
+        let chunks = messages.count < 256 ? 1 : formats.count
+        if chunks == 1 { return Self.decode(messages[...], formats[0]) }
+        let size = (messages.count + chunks - 1) / chunks
+        return await withTaskGroup(of: (Int, [Result<[AuditEvent], AuditEventError>]).self) { group in
+            for chunk in 0..<chunks {
+                let start = chunk * size
+                let end = min(messages.count, start + size)
+                guard start < end else { continue }
+                let slice = messages[start..<end]
+                let format = formats[chunk]
+                group.addTask { (chunk, Self.decode(slice, format)) }
+            }
+            var parts = [[Result<[AuditEvent], AuditEventError>]](repeating: [], count: chunks)
+            for await (chunk, part) in group { parts[chunk] = part }
+            return parts.flatMap { $0 }
+        }
+    }
+
+    private static func decode(
+        _ messages: ArraySlice<KafkaConsumer.Message>,
+        _ box: FormatBox
+    ) -> [Result<[AuditEvent], AuditEventError>] {
+        messages.map { message in
+            do throws(AuditEventError) {
+                return .success(try box.format.decode(message.value))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    private func account(_ messages: [KafkaConsumer.Message], _ events: [ConsumedEvent]) {
+        statistics.update { $0.consumed += messages.count }
+        guard let metrics else { return }
+        var perPartition: [TopicPartition: Int] = [:]
+        for message in messages {
+            let partition = TopicPartition(topic: message.topic, partition: message.partition)
+            perPartition[partition, default: 0] += 1
+            positions[partition] = max(positions[partition] ?? 0, message.offset + 1)
+        }
+        for (partition, count) in perPartition {
+            metrics.consumed(topic: partition.topic, partition: partition.partition, count: count)
+        }
+        metrics.events(events)
+    }
+
+    /// Appends the raw messages to the ledger; while it cannot write, the
+    /// driver pauses the source and this retries with back-off, polling
+    /// meanwhile only to stay in the group.
+    private func mirror(
+        _ messages: [KafkaConsumer.Message],
+        eventIDs: [String?],
+        _ ledger: LedgerStage,
+        _ inbox: AsyncStream<DriverInput>.Continuation
+    ) async throws -> [UInt64?] {
+        var attempt = 0
+        while true {
+            do {
+                let (leaves, size) = try await ledger.append(messages, eventIDs: eventIDs)
+                if attempt > 0 { inbox.yield(.stage(failing: false)) }
+                statistics.update { $0.ledgerSize = size }
+                return leaves
+            } catch {
+                try Task.checkCancellation()
+                attempt += 1
+                if attempt == 1 { inbox.yield(.stage(failing: true)) }
+                statistics.update { $0.sinkFailures += 1 }
+                logger.warning(
+                    "the ledger did not append; pausing",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                )
+                let range = configuration.retryBackoffMilliseconds
+                let deadline =
+                    ContinuousClock.now
+                    + .milliseconds(
+                        min(range.upperBound, range.lowerBound << min(attempt - 1, 16))
+                    )
+                repeat {
+                    try Task.checkCancellation()
+                    if held.count < 4 * configuration.batchSize {
+                        held += try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: 50)
+                    } else {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                } while ContinuousClock.now < deadline
+            }
+        }
+    }
+
+    /// Messages before the group's commit, read again only because the
+    /// partition's detection snapshot is older: they were stored, alerted on
+    /// and dead-lettered already, so they go to detection alone (their
+    /// alerts were delivered the first time and are dropped). The rest are returned.
+    private func warmUp(_ detection: DetectionStage, _ messages: [KafkaConsumer.Message]) -> [KafkaConsumer.Message] {
+        var rest: [KafkaConsumer.Message] = []
+        var events: [ConsumedEvent] = []
+        // Messages come in runs per partition: one look-up (and lock) per run.
+        var current: (partition: Int32, topic: String, committed: Int64?)?
+        for message in messages {
+            if current == nil || current!.partition != message.partition || current!.topic != message.topic {
+                let partition = TopicPartition(topic: message.topic, partition: message.partition)
+                current = (message.partition, message.topic, consumer.committedAtAssignment(partition))
+            }
+            guard let committed = current?.committed, message.offset < committed else {
+                rest.append(message)
+                continue
+            }
+            if let some = try? formats[0].format.decode(message.value) {
+                for (index, event) in some.enumerated() {
+                    events.append(ConsumedEvent(event, from: message, index: index))
+                }
+            }
+        }
+        guard rest.count < messages.count else { return messages }
+        _ = detection.process(events)
+        let count = messages.count - rest.count
+        statistics.update { $0.replayedForState += count }
+        return rest
+    }
+
+    private func checkpointIfDue() async {
+        guard let ledger else { return }
+        do {
+            try await ledger.checkpointIfDue()
+        } catch {
+            // Not fatal: the entries are durable; the next attempt signs them.
+            logger.warning("ledger checkpoint not written", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Lag per partition, detection state and the ledger, once a second.
+    private func updateGauges() {
+        guard let metrics, ContinuousClock.now - lastGauges >= .seconds(1) else { return }
+        lastGauges = ContinuousClock.now
+        for partition in consumer.assignment {
+            guard let position = positions[partition], let marks = consumer.cachedWatermarks(partition) else {
+                continue
+            }
+            metrics.lag(topic: partition.topic, partition: partition.partition, messages: marks.high - position)
+        }
+        if let detection {
+            metrics.detection(
+                keys: detection.trackedKeys,
+                evictions: ["member": detection.evictedMembers, "member_tool": detection.evictedPairs]
+            )
+        }
+        if let ledger { ledger.report(to: metrics) }
+    }
+}
+
+extension ConsumedEvent {
+    /// An event decoded from a consumed message, with its origin.
+    init(_ event: AuditEvent, from message: KafkaConsumer.Message, index: Int = 0) {
+        self.init(
+            event: event,
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            index: index
+        )
+    }
+}
