@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(name: "TrafficGeneratorTests", dependencies: ["TrafficGenerator", "AuditDecoder", "AuditEvent"]),
         // Drives the built `countersign` binary against the harness's servers.
-        .testTarget(name: "EndToEndTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Kafka", "Ledger", "TestSupport"]),
         .testTarget(
             name: "WorkerTests",
             dependencies: ["Worker", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator", "TestSupport"]

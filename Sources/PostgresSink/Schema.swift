@@ -75,7 +75,19 @@ public enum Schema {
                     PRIMARY KEY (topic, partition)
                 );
                 """
-        )
+        ),
+        Migration(
+            version: 2,
+            description: "events.raw keeps the message's exact bytes (text); events_json for JSON access",
+            // jsonb re-serialises the event (key order, spaces, escapes), so a
+            // stored row could not be matched to the ledger by its SHA-256, and
+            // parsing it was a large share of the server's cost per row. Rows
+            // stored as jsonb before keep jsonb's rendering.
+            sql: """
+                ALTER TABLE events ALTER COLUMN raw TYPE text USING raw::text;
+                CREATE VIEW events_json AS SELECT events.*, raw::jsonb AS doc FROM events;
+                """
+        ),
     ]
 
     /// Applies every migration not yet applied; returns the versions applied now.

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import TestSupport
 import Testing
 
@@ -133,6 +134,70 @@ extension EndToEndSuites {
             // Counts only: a failing set comparison would print 30,000 ids.
             #expect(Set(stored).subtracting(expected).count == 0 && expected.subtracting(stored).count == 0)
             print("postgres outage test: \(output.split(separator: "\n").first ?? "")")
+        }
+
+        @Test(
+            "a stored row's raw bytes are the message as received: their SHA-256 is the ledger entry's",
+            .enabled(if: EndToEnd.enabled)
+        )
+        func rawMatchesLedger() async throws {
+            let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+            let conninfo = try database()
+            let topic = "pg-raw-\(UInt32.random(in: 0...UInt32.max))"
+            let work = NSTemporaryDirectory() + "countersign-raw-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            #expect(
+                try EndToEnd.countersign(["ledger", "keygen", "--name", "raw.test/ledger", "--out", work + "/key"]).0
+                    == 0
+            )
+            #expect(
+                try EndToEnd.countersign([
+                    "generate", "--count", "3000", "--seed", "33", "--brokers", broker, "--topic", topic,
+                ]).0 == 0
+            )
+            let file = try EndToEnd.pipeline(
+                topic: topic,
+                group: topic,
+                source: """
+                      batch_size: 500
+                    ledger:
+                      directory: \(work)/ledger
+                      key_file: \(work)/key.key
+                    """,
+                sinks: "  - type: postgres\n    conninfo: \(conninfo)\n    retention_days: 3650",
+                name: topic
+            )
+            defer { try? FileManager.default.removeItem(at: file) }
+            let (status, _) = try BackgroundRun(pipeline: file, broker: broker).finish()
+            #expect(status == 0)
+
+            // The digest the database computes over the stored text, against the
+            // digest of the ledger's entry at the row's leaf index.
+            let rows = try #require(
+                try psql(
+                    conninfo,
+                    "SELECT ledger_index, encode(sha256(convert_to(raw, 'UTF8')), 'hex') FROM events ORDER BY ledger_index"
+                )
+            ).split(separator: "\n")
+            #expect(rows.count == 3_000)
+            let (exported, _) = try EndToEnd.countersign([
+                "ledger", "export", "--dir", work + "/ledger", "--key", work + "/key.pub", "--output",
+                work + "/entries",
+            ])
+            #expect(exported == 0)
+            let entries = try String(contentsOfFile: work + "/entries", encoding: .utf8).split(separator: "\n")
+            #expect(entries.count == 3_000)
+            var mismatches = 0
+            for row in rows {
+                let fields = row.split(separator: "|")
+                guard fields.count == 2, let leaf = Int(fields[0]), leaf < entries.count else {
+                    mismatches += 1
+                    continue
+                }
+                if SHA256Hasher().sha256(Array(entries[leaf].utf8)).hex != fields[1] { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "\(mismatches) of \(rows.count) rows differ from their ledger entry")
         }
     }
 }
