@@ -44,7 +44,14 @@ let package = Package(
         // Detection: windows, baselines, detectors, alerts, snapshots; pure Swift, event time only.
         .target(name: "Detection", dependencies: ["AuditEvent"]),
         // Pipeline files, the sink protocol, offset tracking: values, no I/O.
-        .target(name: "Pipeline", dependencies: ["AuditEvent", "Detection", "Yams"]),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "AuditEvent", "Detection", "Yams",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // librdkafka: consumer, producer, mock cluster (the dev broker); the only module that links it.
         // A serial queue for blocking C calls, shared by every module that owns a C handle, and the
         // POSIX file writes every durable store shares.
@@ -105,7 +112,8 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Ledger", "Pipeline", "Telemetry",
+                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Ledger", "Pipeline", "PostgresSink", "SIEM",
+                "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -151,7 +159,7 @@ let package = Package(
         ),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PostgresSink", "SIEM", "Worker"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(
             name: "TelemetryTests",

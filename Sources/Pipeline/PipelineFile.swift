@@ -9,10 +9,12 @@ public enum PipelineFile {
     /// The `source.format` names the worker can decode.
     public static let knownFormats = ["mcp.audit/1"]
 
+    /// `kinds` are the sinks a `sinks:` entry may name (the worker's registry).
     public static func decode(
         _ text: String,
         file: String,
-        environment: [String: String]
+        environment: [String: String],
+        kinds: [any SinkKind.Type]
     ) throws(PipelineFileError) -> PipelineSpec {
         let root: Node?
         do {
@@ -126,39 +128,13 @@ public enum PipelineFile {
             metrics = spec
         }
 
-        var sinks: [PipelineSpec.Sink] = []
+        var sinks: [SinkEntry] = []
         for var object in try top.objectList("sinks") {
-            let kind: PipelineSpec.Sink.Kind = try object.enumeration("type", default: nil)
-            switch kind {
-            case .null:
-                try object.only(["type"])
-                sinks.append(.null)
-            case .summary:
-                try object.only(["type"])
-                sinks.append(.summary)
-            case .jsonl:
-                try object.only(["type", "path"])
-                sinks.append(.jsonl(path: try object.string("path")))
-            case .postgres:
-                try object.only([
-                    "type", "conninfo", "retention_days", "partitions_ahead_days", "maintenance_interval_seconds",
-                    "writers",
-                ])
-                var postgres = PipelineSpec.Sink.Postgres()
-                postgres.conninfo = try object.optionalString("conninfo") ?? ""
-                postgres.retentionDays = try object.integer("retention_days", default: 90, in: 1...36_500)
-                postgres.partitionsAheadDays = try object.integer("partitions_ahead_days", default: 7, in: 0...366)
-                postgres.maintenanceIntervalSeconds = try object.integer(
-                    "maintenance_interval_seconds",
-                    default: 3_600,
-                    in: 10...86_400
-                )
-                postgres.writers = try object.integer("writers", default: 2, in: 1...16)
-                sinks.append(.postgres(postgres))
-            case .siem:
-                let siem = try siemSink(&object)
-                sinks.append(.siem(siem))
+            let type = try object.string("type")
+            guard let kind = kinds.first(where: { $0.type == type }) else {
+                throw object.error(key: "type", "expected one of: \(kinds.map { $0.type }.joined(separator: ", "))")
             }
+            sinks.append(try read(kind, &object))
             try object.finish()
         }
         if sinks.isEmpty { throw top.error(key: "sinks", "needs at least one sink") }
@@ -169,6 +145,13 @@ public enum PipelineFile {
         spec.ledger = ledger
         spec.metrics = metrics
         return spec
+    }
+
+    private static func read<Kind: SinkKind>(
+        _ kind: Kind.Type,
+        _ object: inout YAMLObject
+    ) throws(PipelineFileError) -> SinkEntry {
+        try SinkEntry.read(kind, &object)
     }
 
     /// A YAML syntax error with its position and libyaml's problem, but never

@@ -4,7 +4,7 @@ import Detection
 ///
 /// Plain values; ``PipelineFile`` reads them from YAML with every error
 /// naming the file, the line and the key.
-public struct PipelineSpec: Sendable, Hashable {
+public struct PipelineSpec: Sendable {
     public struct Source: Sendable, Hashable {
         /// librdkafka properties, passed through (security settings included).
         public var kafka: [String: String]
@@ -65,101 +65,11 @@ public struct PipelineSpec: Sendable, Hashable {
         }
     }
 
-    /// One sink and its settings.
-    public enum Sink: Sendable, Hashable {
-        /// Acknowledges everything; for benchmarks.
-        case null
-        /// Counts events by tenant, tool and outcome; prints them at shutdown.
-        case summary
-        /// Appends each acknowledged event as one line of JSON to a file,
-        /// flushed to disk before the batch is acknowledged.
-        case jsonl(path: String)
-        /// The PostgreSQL hot tier.
-        case postgres(Postgres)
-        /// CEF over syslog to a SIEM collector.
-        case siem(SIEM)
-
-        /// The `type` names of the pipeline file.
-        public enum Kind: String, Sendable, Hashable, CaseIterable {
-            case null, summary, jsonl, postgres, siem
-        }
-
-        public var kind: Kind {
-            switch self {
-            case .null: .null
-            case .summary: .summary
-            case .jsonl: .jsonl
-            case .postgres: .postgres
-            case .siem: .siem
-            }
-        }
-
-        public struct SIEM: Sendable, Hashable {
-            public enum Transport: String, Sendable, Hashable, CaseIterable { case udp, tcp, tls }
-            public enum Framing: String, Sendable, Hashable, CaseIterable {
-                case octetCounting = "octet_counting"
-                case lf
-            }
-            public enum Format: String, Sendable, Hashable, CaseIterable { case rfc5424, rfc3164 }
-            public enum Selection: String, Sendable, Hashable, CaseIterable { case alerts, all }
-
-            public var host = "127.0.0.1"
-            public var port = 514
-            public var transport = Transport.tcp
-            public var framing = Framing.octetCounting
-            public var format = Format.rfc5424
-            public var facility = 13
-            public var hostname = "-"
-            public var byteOrderMark = true
-            public var send = Selection.alerts
-            public var maxMessageBytes: Int?
-            /// Events sent when `send` is `all`: lists of allowed values
-            /// (keys kinds, statuses, tenants, tools); nil sends every event.
-            public var filter: [String: [String]]?
-            public var tls = TLS()
-            public var spool: Spool?
-            public var replayWindowSeconds = 2.0
-            public var reconnectMaxSeconds = 30.0
-            public init() {}
-
-            public struct TLS: Sendable, Hashable {
-                public var caFile: String?
-                public var certificateFile: String?
-                public var keyFile: String?
-                public var serverName: String?
-                public var verify = true
-                public init() {}
-            }
-
-            public struct Spool: Sendable, Hashable {
-                public enum WhenFull: String, Sendable, Hashable, CaseIterable {
-                    case block
-                    case dropNewest = "drop_newest"
-                    case dropOldest = "drop_oldest"
-                }
-                public var directory = ""
-                public var maxBytes = 256 << 20
-                public var whenFull = WhenFull.block
-                public init() {}
-            }
-        }
-
-        public struct Postgres: Sendable, Hashable {
-            /// libpq connection string (PG* variables fill what it leaves out).
-            public var conninfo = ""
-            public var retentionDays = 90
-            public var partitionsAheadDays = 7
-            public var maintenanceIntervalSeconds = 3_600
-            /// Parallel writer connections.
-            public var writers = 2
-            public init() {}
-        }
-    }
-
     public var source: Source
     public var buffers: Buffers
     public var decoder: Decoder
-    public var sinks: [Sink]
+    /// The `sinks:` entries, each read by its kind (``SinkKind``).
+    public var sinks: [SinkEntry]
     /// The `detectors:` section (defaults when absent).
     public var detection = DetectionSettings()
     /// How the worker runs detection: on or off, where alerts also go, and
@@ -201,7 +111,7 @@ public struct PipelineSpec: Sendable, Hashable {
         public init() {}
     }
 
-    public init(source: Source, buffers: Buffers, decoder: Decoder, sinks: [Sink]) {
+    public init(source: Source, buffers: Buffers, decoder: Decoder, sinks: [SinkEntry]) {
         self.source = source
         self.buffers = buffers
         self.decoder = decoder

@@ -8,7 +8,7 @@ struct Context {
 
 /// A YAML mapping being read: typed accessors that name file, line and key
 /// in every error, and a final check that no key was left unread.
-struct YAMLObject {
+public struct YAMLObject {
     let pairs: [(key: String, value: Node, line: Int?)]
     let path: String?
     let line: Int?
@@ -47,7 +47,7 @@ struct YAMLObject {
 
     func fullKey(_ key: String) -> String { path.map { "\($0).\(key)" } ?? key }
 
-    func error(key: String?, _ message: String, line: Int? = nil) -> PipelineFileError {
+    public func error(key: String?, _ message: String, line: Int? = nil) -> PipelineFileError {
         PipelineFileError(
             file: context.file,
             line: line ?? key.flatMap { self.line(of: $0) } ?? self.line,
@@ -60,7 +60,7 @@ struct YAMLObject {
 
     /// Refuses keys outside `known` before anything else is read, so a typo
     /// in a required key reads "unknown key", not "required".
-    func only(_ known: Set<String>) throws(PipelineFileError) {
+    public func only(_ known: Set<String>) throws(PipelineFileError) {
         if let unknown = pairs.first(where: { !known.contains($0.key) }) {
             throw error(key: unknown.key, "unknown key", line: unknown.line)
         }
@@ -109,14 +109,14 @@ struct YAMLObject {
         return result + rest
     }
 
-    mutating func string(_ key: String) throws(PipelineFileError) -> String {
+    public mutating func string(_ key: String) throws(PipelineFileError) -> String {
         guard let node = value(key) else { throw error(key: key, "required") }
         let result = try text(node, key: key)
         if result.isEmpty { throw error(key: key, "must not be empty", line: node.mark?.line) }
         return result
     }
 
-    mutating func integer(
+    public mutating func integer(
         _ key: String,
         default fallback: Int,
         in range: ClosedRange<Int>
@@ -131,7 +131,7 @@ struct YAMLObject {
         return number
     }
 
-    mutating func number(
+    public mutating func number(
         _ key: String,
         default fallback: Double,
         in range: ClosedRange<Double>
@@ -146,7 +146,7 @@ struct YAMLObject {
         return number
     }
 
-    mutating func boolean(_ key: String, default fallback: Bool) throws(PipelineFileError) -> Bool {
+    public mutating func boolean(_ key: String, default fallback: Bool) throws(PipelineFileError) -> Bool {
         guard let node = value(key) else { return fallback }
         switch try text(node, key: key) {
         case "true": return true
@@ -155,22 +155,22 @@ struct YAMLObject {
         }
     }
 
-    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(PipelineFileError) -> Int? {
+    public mutating func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(PipelineFileError) -> Int? {
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try integer(key, default: range.lowerBound, in: range)
     }
 
-    mutating func optionalString(_ key: String) throws(PipelineFileError) -> String? {
+    public mutating func optionalString(_ key: String) throws(PipelineFileError) -> String? {
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try string(key)
     }
 
-    mutating func optionalStringList(_ key: String) throws(PipelineFileError) -> [String]? {
+    public mutating func optionalStringList(_ key: String) throws(PipelineFileError) -> [String]? {
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try stringList(key)
     }
 
-    mutating func enumeration<E: RawRepresentable & CaseIterable>(
+    public mutating func enumeration<E: RawRepresentable & CaseIterable>(
         _ key: String,
         default fallback: E?
     ) throws(PipelineFileError) -> E where E.RawValue == String {
@@ -185,7 +185,7 @@ struct YAMLObject {
         return result
     }
 
-    mutating func stringList(_ key: String) throws(PipelineFileError) -> [String] {
+    public mutating func stringList(_ key: String) throws(PipelineFileError) -> [String] {
         guard let node = value(key) else { throw error(key: key, "required") }
         guard case .sequence(let sequence) = node else {
             throw error(key: key, "expected a list", line: node.mark?.line)
@@ -196,7 +196,7 @@ struct YAMLObject {
     }
 
     /// Every pair of this mapping as text (for pass-through properties).
-    mutating func stringMap() throws(PipelineFileError) -> [String: String] {
+    public mutating func stringMap() throws(PipelineFileError) -> [String: String] {
         var result: [String: String] = [:]
         for pair in pairs {
             used.insert(pair.key)
@@ -205,17 +205,17 @@ struct YAMLObject {
         return result
     }
 
-    mutating func object(_ key: String) throws(PipelineFileError) -> YAMLObject {
+    public mutating func object(_ key: String) throws(PipelineFileError) -> YAMLObject {
         guard let node = value(key) else { throw error(key: key, "required") }
         return try YAMLObject(node, path: fullKey(key), line: line(of: key), context: context)
     }
 
-    mutating func optionalObject(_ key: String) throws(PipelineFileError) -> YAMLObject? {
+    public mutating func optionalObject(_ key: String) throws(PipelineFileError) -> YAMLObject? {
         guard let node = value(key) else { return nil }
         return try YAMLObject(node, path: fullKey(key), line: line(of: key), context: context)
     }
 
-    mutating func objectList(_ key: String) throws(PipelineFileError) -> [YAMLObject] {
+    public mutating func objectList(_ key: String) throws(PipelineFileError) -> [YAMLObject] {
         guard let node = value(key) else { throw error(key: key, "required") }
         guard case .sequence(let sequence) = node else {
             throw error(key: key, "expected a list", line: node.mark?.line)
@@ -228,7 +228,7 @@ struct YAMLObject {
     }
 
     /// Refuses any key nobody asked for: a typo must not be silently ignored.
-    func finish() throws(PipelineFileError) {
+    public func finish() throws(PipelineFileError) {
         if let unknown = pairs.first(where: { !used.contains($0.key) }) {
             throw error(key: unknown.key, "unknown key", line: unknown.line)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import Testing
+import Worker
 
 /// The repository's Pipelines/ folder.
 let pipelinesDirectory = URL(fileURLWithPath: #filePath)
@@ -24,7 +25,7 @@ let minimal = """
     """
 
 func decode(_ text: String, environment: [String: String] = [:]) throws(PipelineFileError) -> PipelineSpec {
-    try PipelineFile.decode(text, file: "test.yaml", environment: environment)
+    try PipelineFile.decode(text, file: "test.yaml", environment: environment, kinds: SinkKinds.all)
 }
 
 @Suite("Pipeline files")
@@ -37,9 +38,18 @@ struct PipelineFileTests {
     @Test("every file in Pipelines/ decodes and validates", arguments: pipelineFiles)
     func repositoryFile(name: String) throws {
         let text = try String(contentsOf: pipelinesDirectory.appendingPathComponent(name), encoding: .utf8)
-        let spec = try PipelineFile.decode(text, file: "Pipelines/\(name)", environment: [:])
+        let spec = try PipelineFile.decode(text, file: "Pipelines/\(name)", environment: [:], kinds: SinkKinds.all)
         #expect(!spec.sinks.isEmpty)
         #expect(spec.source.kafka["group.id"] != nil)
+    }
+
+    @Test("the source formats a file may name are the ones the worker decodes; an unknown one is named")
+    func formats() throws {
+        #expect(PipelineFile.knownFormats == MessageFormats.names)
+        #expect(try decode(minimal).source.format == MCPAuditFormat.name)
+        let text = minimal.replacingOccurrences(of: "source:\n", with: "source:\n  format: otlp/9\n")
+        let error = #expect(throws: PipelineFileError.self) { try decode(text) }
+        #expect(error?.key == "source.format")
     }
 
     @Test("defaults fill what a minimal file leaves out")
@@ -48,7 +58,7 @@ struct PipelineFileTests {
         #expect(spec.source.batchSize == 1_000)
         #expect(spec.buffers == PipelineSpec.Buffers(inFlightPerPartition: 100_000, whenFull: .pause))
         #expect(spec.decoder == PipelineSpec.Decoder(maxMessageBytes: 1 << 20, maxDepth: 64))
-        #expect(spec.sinks == [.null])
+        #expect(spec.sinks.map(\.type) == ["null"])
     }
 
     @Test("environment variables are interpolated, with defaults and $$")

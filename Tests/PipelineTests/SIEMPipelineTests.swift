@@ -1,4 +1,6 @@
+import AuditEvent
 import Pipeline
+import SIEM
 import Testing
 
 @Suite("Pipeline files: the siem sink")
@@ -23,21 +25,33 @@ struct SIEMPipelineTests {
                 """
             )
         )
-        guard case .siem(let sink) = spec.sinks.first else {
-            Issue.record("not a siem sink")
-            return
-        }
-        #expect(sink.port == 6_514)
-        #expect(sink.transport == .tls)
-        #expect(sink.tls.caFile == "/etc/ca.pem")
-        #expect(sink.tls.keyFile == "/etc/c.key")
-        #expect(sink.tls.serverName == "siem")
-        #expect(sink.tls.verify)
+        let sink = try #require(spec.sinks.first?.settings as? SIEMSettings)
+        #expect(sink.endpoint.port == 6_514)
+        #expect(sink.endpoint.transport == .tls)
+        #expect(sink.endpoint.tls.caFile == "/etc/ca.pem")
+        #expect(sink.endpoint.tls.keyFile == "/etc/c.key")
+        #expect(sink.endpoint.tls.serverName == "siem")
+        #expect(sink.endpoint.tls.verify)
         #expect(sink.spool?.whenFull == .dropOldest)
         #expect(sink.spool?.maxBytes == 1_048_576)
-        #expect(sink.filter == ["statuses": ["denied", "timeout"], "tools": ["send_email"]])
-        #expect(sink.replayWindowSeconds == 5)
-        #expect(sink.reconnectMaxSeconds == 10)
+        #expect(sink.filter?.statuses == [.denied, .timeout])
+        #expect(sink.filter?.tools == ["send_email"])
+        #expect(sink.filter?.kinds == nil)
+        #expect(sink.replayWindow == .seconds(5))
+        #expect(sink.reconnectMaximum == .seconds(10))
+        #expect(sink.selection == .all)
+    }
+
+    @Test("defaults are the sink's own")
+    func defaults() throws {
+        let spec = try decode(siem("    host: collector\n"))
+        let sink = try #require(spec.sinks.first?.settings as? SIEMSettings)
+        let format = SyslogFormat()
+        #expect(sink.endpoint.port == 514 && sink.endpoint.transport == .tcp)
+        #expect(sink.format.facility == format.facility && sink.format.standard == format.standard)
+        #expect(sink.selection == .alerts)
+        #expect(sink.maxMessageBytes == 8_192)
+        #expect(sink.spool == nil)
     }
 
     @Test(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Worker
 
 /// `countersign check`: validates pipeline files without running them.
 struct CheckCommand: ParsableCommand {
@@ -18,8 +19,13 @@ struct CheckCommand: ParsableCommand {
         for file in files {
             do {
                 let text = try readText(file)
-                let spec = try PipelineFile.decode(text, file: file, environment: ProcessInfo.processInfo.environment)
-                let sinks = spec.sinks.map(\.kind.rawValue).joined(separator: ", ")
+                let spec = try PipelineFile.decode(
+                    text,
+                    file: file,
+                    environment: ProcessInfo.processInfo.environment,
+                    kinds: SinkKinds.all
+                )
+                let sinks = spec.sinks.map(\.type).joined(separator: ", ")
                 var parts = ["topics \(spec.source.topics.joined(separator: ", "))", "sinks \(sinks)"]
                 if let ledger = spec.ledger { parts.append("ledger in \(ledger.directory)") }
                 if let metrics = spec.metrics { parts.append("metrics on \(metrics.host):\(metrics.port)") }

@@ -5,6 +5,7 @@ import Blocking
 import Detection
 import Foundation
 import Pipeline
+import Worker
 
 /// `countersign detect`: the detection engine over a JSONL file, offline.
 struct DetectCommand: ParsableCommand {
@@ -108,7 +109,12 @@ func loadDetectionSettings(_ path: String) throws -> DetectionSettings {
         throw ValidationError("cannot read the pipeline file '\(path)'")
     }
     do {
-        return try PipelineFile.decode(text, file: path, environment: ProcessInfo.processInfo.environment).detection
+        return try PipelineFile.decode(
+            text,
+            file: path,
+            environment: ProcessInfo.processInfo.environment,
+            kinds: SinkKinds.all
+        ).detection
     } catch {
         throw ValidationError("\(error)")
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import PostgresSink
+import Worker
 
 /// `countersign migrate`: applies the hot tier's schema migrations.
 struct MigrateCommand: AsyncParsableCommand {
@@ -29,11 +30,16 @@ struct MigrateCommand: AsyncParsableCommand {
             else { throw ValidationError("cannot read the pipeline file '\(pipeline)'") }
             let spec: PipelineSpec
             do {
-                spec = try PipelineFile.decode(text, file: pipeline, environment: ProcessInfo.processInfo.environment)
+                spec = try PipelineFile.decode(
+                    text,
+                    file: pipeline,
+                    environment: ProcessInfo.processInfo.environment,
+                    kinds: SinkKinds.all
+                )
             } catch {
                 throw ValidationError("\(error)")
             }
-            for case .postgres(let postgres) in spec.sinks { target = postgres.conninfo }
+            for case let postgres as PostgresSettings in spec.sinks.map(\.settings) { target = postgres.conninfo }
         }
         do {
             let connection = try await PostgresConnection.connect(target)

@@ -35,38 +35,19 @@ struct RunCommand: AsyncParsableCommand {
         else { throw ValidationError("cannot read the pipeline file '\(pipeline)'") }
         let spec: PipelineSpec
         do {
-            spec = try PipelineFile.decode(text, file: pipeline, environment: ProcessInfo.processInfo.environment)
+            spec = try PipelineFile.decode(
+                text,
+                file: pipeline,
+                environment: ProcessInfo.processInfo.environment,
+                kinds: SinkKinds.all
+            )
         } catch {
             throw ValidationError("\(error)")
         }
         let logger = Logger(label: "countersign")
-        var summaries: [SummarySink] = []
-        var maintenance: [PostgresMaintenanceService] = []
-        var siemSinks: [SIEMSink] = []
-        let sinks: [any Sink] = try spec.sinks.map { sink in
-            switch sink {
-            case .null:
-                return NullSink()
-            case .summary:
-                let summary = SummarySink()
-                summaries.append(summary)
-                return summary
-            case .jsonl(let path):
-                return try JSONLinesSink(path: path)
-            case .postgres(let postgres):
-                let settings = PostgresSettings(postgres)
-                maintenance.append(
-                    PostgresMaintenanceService(settings: settings, logger: logger) {
-                        Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000))
-                    }
-                )
-                return PostgresSink(settings: settings, logger: logger)
-            case .siem(let siem):
-                let sink = try SIEMSink(settings: SIEMSettings(siem))
-                siemSinks.append(sink)
-                return sink
-            }
-        }
+        let built = try spec.sinks.map { try $0.build(context: SinkContext(logger: logger)) }
+        let sinks = built.map(\.sink)
+        let siemSinks = sinks.compactMap { $0 as? SIEMSink }
         var configuration = SourceConfiguration(spec)
         if let ledger = spec.ledger {
             guard let key = try? String(contentsOfFile: ledger.keyFile, encoding: .utf8) else {
@@ -114,8 +95,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             services += setup.services.map { .init(service: $0) }
         }
-        services += maintenance.map { .init(service: $0) }
-        services += siemSinks.map { .init(service: $0) }
+        services += built.flatMap(\.services).map { .init(service: $0) }
         // Services stop in the reverse of this order: the source after the
         // idle watch and before everything it depends on (the SIEM spool
         // drainers, PostgreSQL maintenance, /metrics and /readyz), so that
@@ -144,13 +124,8 @@ struct RunCommand: AsyncParsableCommand {
             let detectors = statistics.alertsByDetector.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             print("run: \(statistics.alerts) alerts (\(detectors.joined(separator: ", ")))")
         }
-        for summary in summaries { print(await summary.report()) }
-        for sink in siemSinks {
-            let counters = await sink.counters
-            print(
-                "run: siem \(counters.sent) sent, \(counters.spooled) spooled, \(counters.dropped) dropped by the "
-                    + "spool policy, \(counters.replayed) replayed, \(counters.spoolDepth) waiting in the spool"
-            )
+        for sink in built {
+            for line in await sink.report() { print(line) }
         }
     }
 }

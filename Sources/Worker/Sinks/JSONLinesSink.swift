@@ -54,3 +54,21 @@ public final class JSONLinesSink: Sink, @unchecked Sendable {
         return .accepted
     }
 }
+
+extension JSONLinesSink: SinkKind {
+    public struct Settings: Sendable {
+        /// The file (or FIFO, or device) each acknowledged event is appended to.
+        public var path: String
+    }
+
+    public static let type = "jsonl"
+
+    public static func settings(from entry: inout YAMLObject) throws(PipelineFileError) -> Settings {
+        try entry.only(["type", "path"])
+        return Settings(path: try entry.string("path"))
+    }
+
+    public static func build(_ settings: Settings, context: SinkContext) throws -> BuiltSink {
+        BuiltSink(sink: try JSONLinesSink(path: settings.path))
+    }
+}

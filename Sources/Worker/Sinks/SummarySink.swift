@@ -69,3 +69,16 @@ public actor SummarySink: Sink {
         return lines.joined(separator: "\n")
     }
 }
+
+extension SummarySink: SinkKind {
+    public static let type = "summary"
+
+    public static func settings(from entry: inout YAMLObject) throws(PipelineFileError) {
+        try entry.only(["type"])
+    }
+
+    public static func build(_ settings: Void, context: SinkContext) -> BuiltSink {
+        let sink = SummarySink()
+        return BuiltSink(sink: sink) { [await sink.report()] }
+    }
+}
