@@ -135,8 +135,8 @@ public final class LedgerWriter: @unchecked Sendable {
                 next.pendingEntries = []
             }
             next.watermarks[key] = message.offset + 1
-            index += Array("\(leaf)\t\(message.topic)\t\(message.partition)\t\(message.offset)\t".utf8)
-            index += Array((message.eventID.map(Self.indexSafe) ?? "-").utf8)
+            index += "\(leaf)\t\(message.topic)\t\(message.partition)\t\(message.offset)\t".utf8
+            Self.appendIndexSafe(message.eventID ?? "-", to: &index)
             index.append(0x0A)
             appended[key, default: []].append((message.offset, leaf))
             results.append(leaf)
@@ -294,9 +294,12 @@ public final class LedgerWriter: @unchecked Sendable {
         return checkpoint
     }
 
-    /// Tabs and newlines would break the index's lines; event ids never hold them.
-    static func indexSafe(_ id: String) -> String {
-        String(id.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
+    /// Tabs and newlines would break the index's lines; event ids never hold
+    /// them. Byte by byte: this runs for every entry.
+    static func appendIndexSafe(_ id: String, to index: inout [UInt8]) {
+        for byte in id.utf8 {
+            index.append(byte == 0x09 || byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+        }
     }
 }
 

@@ -43,9 +43,16 @@ public struct BuiltSink: Sendable {
 }
 
 /// One entry of `sinks:`, read: its type and settings, and how to build it.
+///
+/// Two keys every entry may have: `required` (default true: the sink's
+/// acknowledgement gates offset commits) and `when_full` (`block`, the
+/// default: the source waits for the sink; `skip`, only with `required:
+/// false`: a batch that finds the sink's queue full is not given to it).
 public struct SinkEntry: Sendable {
     public let type: String
     public let settings: any Sendable
+    public var required = true
+    public var whenFull = SinkPolicy.WhenFull.block
     private let builder: @Sendable (SinkContext) throws -> BuiltSink
 
     init<Kind: SinkKind>(_ kind: Kind.Type, settings: Kind.Settings) {
@@ -54,12 +61,25 @@ public struct SinkEntry: Sendable {
         builder = { context in try Kind.build(settings, context: context) }
     }
 
-    /// Reads an entry of `kind`.
+    /// Reads an entry of `kind`, its shared keys first.
     static func read<Kind: SinkKind>(
         _ kind: Kind.Type,
         _ entry: inout YAMLObject
     ) throws(PipelineFileError) -> SinkEntry {
-        SinkEntry(kind, settings: try Kind.settings(from: &entry))
+        let required = try entry.boolean("required", default: true)
+        let whenFull: SinkPolicy.WhenFull = try entry.enumeration("when_full", default: .block)
+        if required && whenFull == .skip {
+            throw entry.error(key: "when_full", "`skip` loses batches; it needs `required: false`")
+        }
+        var read = SinkEntry(kind, settings: try Kind.settings(from: &entry))
+        read.required = required
+        read.whenFull = whenFull
+        return read
+    }
+
+    /// How the delivery machine treats the sink, with a queue of `capacity` batches.
+    public func policy(name: String, capacity: Int) -> SinkPolicy {
+        SinkPolicy(name: name, capacity: capacity, whenFull: whenFull, required: required)
     }
 
     public func build(context: SinkContext) throws -> BuiltSink { try builder(context) }

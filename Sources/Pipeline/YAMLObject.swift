@@ -60,8 +60,10 @@ public struct YAMLObject {
 
     /// Refuses keys outside `known` before anything else is read, so a typo
     /// in a required key reads "unknown key", not "required".
+    /// Refuses any key not in `known` and not read already (keys every
+    /// entry of a list shares are read by the caller first).
     public func only(_ known: Set<String>) throws(PipelineFileError) {
-        if let unknown = pairs.first(where: { !known.contains($0.key) }) {
+        if let unknown = pairs.first(where: { !known.contains($0.key) && !used.contains($0.key) }) {
             throw error(key: unknown.key, "unknown key", line: unknown.line)
         }
     }

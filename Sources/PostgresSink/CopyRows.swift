@@ -18,16 +18,24 @@ struct CopyText {
 
     mutating func null() { bytes += [0x5C, 0x4E] }
 
-    mutating func text<S: Sequence>(_ utf8: S) where S.Element == UInt8 {
-        for byte in utf8 {
-            switch byte {
-            case 0x5C: bytes += [0x5C, 0x5C]
-            case 0x09: bytes += [0x5C, 0x74]
-            case 0x0A: bytes += [0x5C, 0x6E]
-            case 0x0D: bytes += [0x5C, 0x72]
-            default: bytes.append(byte)
-            }
+    /// Copies runs of ordinary bytes at once, escaping only the four that
+    /// COPY's text format reserves: most values have none, and the raw
+    /// event (most of a row's bytes) has few.
+    mutating func text(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        for position in 0..<utf8.count {
+            let byte = utf8[position]
+            guard byte == 0x5C || byte == 0x09 || byte == 0x0A || byte == 0x0D else { continue }
+            if start < position { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<position])) }
+            bytes.append(0x5C)
+            bytes.append(byte == 0x5C ? 0x5C : byte == 0x09 ? 0x74 : byte == 0x0A ? 0x6E : 0x72)
+            start = position + 1
         }
+        if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+    }
+
+    mutating func text(_ utf8: [UInt8]) {
+        utf8.withUnsafeBufferPointer { text($0) }
     }
 
     mutating func text(_ value: String?) {

@@ -20,6 +20,7 @@ import Telemetry
 public final class KafkaSourceService: Service, @unchecked Sendable {
     public let configuration: SourceConfiguration
     public let sinks: [any Sink]
+    let policies: [SinkPolicy]?
     private let logger: Logger
     private let statisticsBox = StatisticsBox()
 
@@ -27,11 +28,20 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     /// The running consumer, for readiness probes.
     private let consumerBox = Mutex<KafkaConsumer?>(nil)
 
-    public init(configuration: SourceConfiguration, sinks: [any Sink], logger: Logger, metrics: PipelineMetrics? = nil)
-    {
+    /// `policies` say, sink by sink, whether its acknowledgement gates
+    /// commits and what a full queue does (default: required, block).
+    public init(
+        configuration: SourceConfiguration,
+        sinks: [any Sink],
+        policies: [SinkPolicy]? = nil,
+        logger: Logger,
+        metrics: PipelineMetrics? = nil
+    ) {
         precondition(!sinks.isEmpty, "a pipeline needs at least one sink")
+        precondition(policies == nil || policies!.count == sinks.count, "one policy per sink")
         self.configuration = configuration
         self.sinks = sinks
+        self.policies = policies
         self.logger = logger
         self.metrics = metrics
     }
@@ -104,7 +114,12 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
                 logger: logger
             ),
             sinks: all,
-            policies: all.map { .init(name: $0.name, capacity: configuration.maxBatchesInFlight) },
+            policies: all.enumerated().map { index, sink in
+                let first = all.count - sinks.count
+                var policy = index >= first ? policies?[index - first] : nil
+                policy?.capacity = configuration.maxBatchesInFlight
+                return policy ?? SinkPolicy(name: sink.name, capacity: configuration.maxBatchesInFlight)
+            },
             deadLetters: deadLetters,
             detection: detection,
             metrics: metrics,

@@ -52,6 +52,23 @@ struct PipelineFileTests {
         #expect(error?.key == "source.format")
     }
 
+    @Test("every sink may say whether it gates commits and what a full queue does")
+    func sinkPolicies() throws {
+        let spec = try decode(
+            minimal.replacingOccurrences(
+                of: "  - type: null",
+                with: "  - type: null\n  - type: summary\n    required: false\n    when_full: skip"
+            )
+        )
+        let policies = zip(spec.sinks, ["null", "summary"]).map { $0.policy(name: $1, capacity: 4) }
+        #expect(policies[0] == SinkPolicy(name: "null", capacity: 4))
+        #expect(policies[1] == SinkPolicy(name: "summary", capacity: 4, whenFull: .skip, required: false))
+        let lossy = minimal.replacingOccurrences(of: "  - type: null", with: "  - type: null\n    when_full: skip")
+        let error = #expect(throws: PipelineFileError.self) { try decode(lossy) }
+        #expect(error?.key == "sinks[0].when_full")
+        #expect(error?.message == "`skip` loses batches; it needs `required: false`")
+    }
+
     @Test("defaults fill what a minimal file leaves out")
     func defaults() throws {
         let spec = try decode(minimal)

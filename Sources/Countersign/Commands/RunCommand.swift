@@ -67,6 +67,9 @@ struct RunCommand: AsyncParsableCommand {
         let source = KafkaSourceService(
             configuration: configuration,
             sinks: sinks,
+            policies: zip(spec.sinks, sinks).map {
+                $0.policy(name: $1.name, capacity: configuration.maxBatchesInFlight)
+            },
             logger: logger,
             metrics: spec.metrics == nil ? nil : metrics
         )

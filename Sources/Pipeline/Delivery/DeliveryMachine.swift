@@ -67,34 +67,7 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// One sink as the machine sees it.
-    public struct SinkPolicy: Sendable, Hashable {
-        /// What happens to a batch when the sink's queue is full.
-        public enum WhenFull: String, Sendable, Hashable, CaseIterable {
-            /// The source waits (and, after `pauseAfter`, pauses): nothing is lost.
-            case block
-            /// The sink does not get the batch (counted); only for sinks that are not required.
-            case skip
-        }
-
-        public var name: String
-        /// Batches waiting for the sink, the one being written included, at most.
-        public var capacity: Int
-        public var whenFull: WhenFull
-        /// A required sink must acknowledge a batch before its offsets are
-        /// committed; one that is not gets the batch on a best-effort basis
-        /// (a failed write is dropped after it was counted).
-        public var required: Bool
-
-        public init(name: String, capacity: Int = 4, whenFull: WhenFull = .block, required: Bool = true) {
-            precondition(capacity > 0, "room for one batch")
-            precondition(required ? whenFull == .block : true, "a required sink cannot skip batches")
-            self.name = name
-            self.capacity = capacity
-            self.whenFull = whenFull
-            self.required = required
-        }
-    }
+    public typealias SinkPolicy = Pipeline.SinkPolicy
 
     public enum Event: Sendable {
         /// The source prepared a batch (decoded, mirrored, run through
@@ -102,8 +75,9 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         case batchReady(BatchID, messages: [(Partition, Int64)], at: Instant)
         /// The source used its permit without finding anything to hand over.
         case sourceIdle(at: Instant)
-        case sinkAcknowledged(BatchID, sink: Int, at: Instant)
-        case sinkFailed(BatchID, sink: Int, at: Instant)
+        /// Sink `sink` took the batches of one write (see ``Action/write(_:sink:)``).
+        case sinkAcknowledged([BatchID], sink: Int, at: Instant)
+        case sinkFailed([BatchID], sink: Int, at: Instant)
         /// An ordered stage (the ledger) failed and retries on its own;
         /// the source pauses meanwhile. `false`: it recovered.
         case stageFailing(Bool, at: Instant)
@@ -118,8 +92,10 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     public enum Action: Sendable, Equatable {
         /// The source may prepare and hand over one more batch.
         case admit
-        /// Hand batch `id` to sink number `sink`.
-        case write(BatchID, sink: Int)
+        /// Hand these batches to sink number `sink`, in one write: a sink
+        /// that fell behind catches up with fewer, larger writes (one
+        /// transaction for what queued while it wrote the last).
+        case write([BatchID], sink: Int)
         /// Sink `sink` does not get batch `id` (its queue was full, or a
         /// best-effort write failed).
         case skip(BatchID, sink: Int)
@@ -147,9 +123,9 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     }
 
     private struct SinkState {
-        /// Batches waiting, in order; the head is being written or waits for its retry.
+        /// Batches waiting, in order; the first `writing` of them are being written.
         var queue: [BatchID] = []
-        var writing = false
+        var writing = 0
         var retryAt: Instant?
         var attempt = 0
     }
@@ -228,21 +204,21 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         case .sourceIdle(let at):
             now = at
             permitOut = false
-        case .sinkAcknowledged(let id, let sink, let at):
+        case .sinkAcknowledged(let ids, let sink, let at):
             now = at
             sinks[sink].attempt = 0
-            finishWrite(id, sink: sink, into: &actions)
-        case .sinkFailed(let id, let sink, let at):
+            finishWrite(ids, sink: sink, into: &actions)
+        case .sinkFailed(let ids, let sink, let at):
             now = at
             writeFailures += 1
             if settings.sinks[sink].required {
-                sinks[sink].writing = false
+                sinks[sink].writing = 0
                 sinks[sink].attempt += 1
                 sinks[sink].retryAt = at + backoff(sinks[sink].attempt)
             } else {
-                actions.append(.skip(id, sink: sink))
-                skipped += 1
-                finishWrite(id, sink: sink, into: &actions)
+                for id in ids { actions.append(.skip(id, sink: sink)) }
+                skipped += ids.count
+                finishWrite(ids, sink: sink, into: &actions)
             }
         case .stageFailing(let failing, let at):
             now = at
@@ -275,12 +251,9 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         case .tick(let at):
             now = at
             for index in sinks.indices {
-                guard let retryAt = sinks[index].retryAt, retryAt <= at, let head = sinks[index].queue.first else {
-                    continue
-                }
+                guard let retryAt = sinks[index].retryAt, retryAt <= at else { continue }
                 sinks[index].retryAt = nil
-                sinks[index].writing = true
-                actions.append(.write(head, sink: index))
+                startWrite(index, into: &actions)
             }
             if let interval = settings.snapshotInterval, let last = lastSnapshot, at - last >= interval {
                 snapshotDue = true
@@ -311,10 +284,7 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
             }
             batch.pending |= 1 << UInt64(index)
             sinks[index].queue.append(id)
-            if !sinks[index].writing && sinks[index].retryAt == nil && sinks[index].queue.count == 1 {
-                sinks[index].writing = true
-                actions.append(.write(id, sink: index))
-            }
+            startWrite(index, into: &actions)
         }
         batches[id] = batch
         if batch.required == 0 { complete(id, into: &actions) }
@@ -324,27 +294,35 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Sink `sink` is done with batch `id` (acknowledged, or skipped after a failure).
-    private mutating func finishWrite(_ id: BatchID, sink: Int, into actions: inout [Action]) {
-        var state = sinks[sink]
-        state.writing = false
-        if state.queue.first == id { state.queue.removeFirst() } else { state.queue.removeAll { $0 == id } }
-        if let next = state.queue.first, state.retryAt == nil {
-            state.writing = true
-            actions.append(.write(next, sink: sink))
-        }
-        sinks[sink] = state
-        guard var batch = batches[id] else { return }
+    /// An idle sink (not writing, not waiting to retry) writes every batch
+    /// queued for it, up to its capacity, at once.
+    private mutating func startWrite(_ sink: Int, into actions: inout [Action]) {
+        guard sinks[sink].writing == 0, sinks[sink].retryAt == nil, !sinks[sink].queue.isEmpty else { return }
+        let group = Array(sinks[sink].queue.prefix(settings.sinks[sink].capacity))
+        sinks[sink].writing = group.count
+        actions.append(.write(group, sink: sink))
+    }
+
+    /// Sink `sink` is done with the batches of its write (acknowledged, or
+    /// skipped after a failure): each completes once every required sink
+    /// is done with it, and the sink moves on to what queued meanwhile.
+    private mutating func finishWrite(_ ids: [BatchID], sink: Int, into actions: inout [Action]) {
+        sinks[sink].writing = 0
+        sinks[sink].queue.removeAll { ids.contains($0) }
         let bit: UInt64 = 1 << UInt64(sink)
-        let wasRequired = batch.required & bit != 0
-        batch.pending &= ~bit
-        batch.required &= ~bit
-        batches[id] = batch
-        if wasRequired && batch.required == 0 { complete(id, into: &actions) }
-        if batch.pending == 0 {
-            batches[id] = nil
-            actions.append(.release(id))
+        for id in ids {
+            guard var batch = batches[id] else { continue }
+            let wasRequired = batch.required & bit != 0
+            batch.pending &= ~bit
+            batch.required &= ~bit
+            batches[id] = batch
+            if wasRequired && batch.required == 0 { complete(id, into: &actions) }
+            if batch.pending == 0 {
+                batches[id] = nil
+                actions.append(.release(id))
+            }
         }
+        startWrite(sink, into: &actions)
     }
 
     private mutating func complete(_ id: BatchID, into actions: inout [Action]) {

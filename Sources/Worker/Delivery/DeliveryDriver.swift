@@ -26,7 +26,7 @@ struct DeliveryDriver {
     func run() async throws -> Bool {
         let (inbox, continuation) = AsyncStream.makeStream(of: DriverInput.self)
         let gate = Gate()
-        let writers = sinks.map { _ in AsyncStream.makeStream(of: (Int, EventBatch).self) }
+        let writers = sinks.map { _ in AsyncStream.makeStream(of: ([Int], EventBatch).self) }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await source.run(gate: gate, inbox: continuation) }
             for (index, sink) in sinks.enumerated() {
@@ -57,12 +57,12 @@ struct DeliveryDriver {
     /// over; rows it refused for good go to the dead-letter topic before the
     /// batch counts as acknowledged.
     private func write(
-        _ jobs: AsyncStream<(Int, EventBatch)>,
+        _ jobs: AsyncStream<([Int], EventBatch)>,
         to sink: any Sink,
         index: Int,
         inbox: AsyncStream<DriverInput>.Continuation
     ) async {
-        for await (id, batch) in jobs {
+        for await (ids, batch) in jobs {
             let started = ContinuousClock.now
             do {
                 let outcome = try await sink.write(batch)
@@ -81,10 +81,10 @@ struct DeliveryDriver {
                     events: batch.events.count,
                     seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 )
-                inbox.yield(.written(id: id, sink: index, error: nil))
+                inbox.yield(.written(ids: ids, sink: index, error: nil))
             } catch {
                 metrics?.sinkFailed(sink.name)
-                inbox.yield(.written(id: id, sink: index, error: error))
+                inbox.yield(.written(ids: ids, sink: index, error: error))
             }
         }
     }
@@ -93,13 +93,13 @@ struct DeliveryDriver {
     private struct Loop {
         let driver: DeliveryDriver
         let gate: Gate
-        let writers: [AsyncStream<(Int, EventBatch)>.Continuation]
+        let writers: [AsyncStream<([Int], EventBatch)>.Continuation]
         var machine: DeliveryMachine<TopicPartition>
         var batches: [Int: PreparedBatch] = [:]
         var shutdownSeen = false
         var abandoned = false
 
-        init(driver: DeliveryDriver, gate: Gate, writers: [AsyncStream<(Int, EventBatch)>.Continuation]) {
+        init(driver: DeliveryDriver, gate: Gate, writers: [AsyncStream<([Int], EventBatch)>.Continuation]) {
             self.driver = driver
             self.gate = gate
             self.writers = writers
@@ -144,16 +144,16 @@ struct DeliveryDriver {
             case .stage(let failing):
                 driver.statistics.update { $0.writesFailing = failing || $0.writesFailing }
                 events.append(.stageFailing(failing, at: now))
-            case .written(let id, let sink, let error):
+            case .written(let ids, let sink, let error):
                 if let error {
                     driver.statistics.update { $0.sinkFailures += 1 }
                     driver.logger.warning(
                         "a sink did not acknowledge; pausing",
                         metadata: ["sink": "\(driver.sinks[sink].name)", "error": "\(error)"]
                     )
-                    events.append(.sinkFailed(id, sink: sink, at: now))
+                    events.append(.sinkFailed(ids, sink: sink, at: now))
                 } else {
-                    events.append(.sinkAcknowledged(id, sink: sink, at: now))
+                    events.append(.sinkAcknowledged(ids, sink: sink, at: now))
                 }
             case .tick:
                 events.append(.tick(now))
@@ -179,9 +179,20 @@ struct DeliveryDriver {
             switch action {
             case .admit:
                 gate.grant()
-            case .write(let id, let sink):
-                guard let prepared = batches[id] else { break }
-                writers[sink].yield((id, prepared.batch))
+            case .write(let ids, let sink):
+                // Batches that queued while the sink wrote go as one write.
+                var merged = EventBatch(events: [])
+                for id in ids {
+                    guard let batch = batches[id]?.batch else { continue }
+                    if ids.count == 1 {
+                        merged = batch
+                    } else {
+                        merged.events += batch.events
+                        merged.alerts += batch.alerts
+                        merged.rejected += batch.rejected
+                    }
+                }
+                writers[sink].yield((ids, merged))
             case .skip(_, let sink):
                 driver.logger.debug(
                     "a best-effort sink skipped a batch",

@@ -23,8 +23,8 @@ enum DriverInput: Sendable {
     case rebalanced([KafkaConsumer.Rebalance])
     /// An ordered stage (the ledger) started or stopped failing.
     case stage(failing: Bool)
-    /// A sink finished a batch: nil error is an acknowledgement.
-    case written(id: Int, sink: Int, error: (any Error)?)
+    /// A sink finished a write of these batches: nil error is an acknowledgement.
+    case written(ids: [Int], sink: Int, error: (any Error)?)
     case tick
     case sourceFailed(any Error)
 }
