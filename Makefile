@@ -12,7 +12,7 @@ FORMAT_PATHS := Package.swift Sources Tests Fuzz
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: all setup build release test test-only lint format demo bench eval soak chaos fuzz clean
+.PHONY: all setup build release test test-only lint format demo bench bench-e2e eval soak chaos fuzz clean
 
 all: build
 
@@ -50,6 +50,15 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench metrics --events 500000
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
 		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- scripts/bench-e2e.sh
+
+# End to end only: `run` (PostgreSQL + ledger + SIEM + metrics + detection)
+# against the Python peer and psql \copy on one 900,000-event, 128-partition
+# topic, the worker with a null sink against kcat, and alert latency at a
+# paced 10,000 events/s (scripts/bench-e2e.sh says how; BENCHMARKS.md has results).
+bench-e2e: setup
+	$(SWIFT) build -c release
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- scripts/bench-e2e.sh
 
 # The long runs of the test suite: a million events through `run` into
 # PostgreSQL (make test runs 100,000), with the release binary.

@@ -55,11 +55,24 @@ public struct OffsetTracker<Partition: Hashable & Sendable>: Sendable {
         try Self.append(offset, to: &partitions[partition, default: State()], limit: maxInFlight)
     }
 
-    private static func append(_ offset: Int64, to state: inout State, limit: Int) throws(Refusal) {
+    /// Records a run of consumed messages, `first` to `last` (offsets in
+    /// between may be missing: compacted away, transaction markers), that
+    /// are acknowledged together: one entry, acknowledged by `last`.
+    public mutating func consumed(_ partition: Partition, first: Int64, last: Int64) throws(Refusal) {
+        precondition(first <= last, "a run goes forward")
+        try Self.append(first, recording: last, to: &partitions[partition, default: State()], limit: maxInFlight)
+    }
+
+    private static func append(
+        _ offset: Int64,
+        recording recorded: Int64? = nil,
+        to state: inout State,
+        limit: Int
+    ) throws(Refusal) {
         if state.count >= limit { throw .full }
         if let last = state.pending.last, state.count > 0, offset <= last.offset { throw .notIncreasing }
         if let committed = state.lastCommitted, offset < committed { throw .notIncreasing }
-        state.pending.append(InFlight(offset: offset, acknowledgedBy: 0))
+        state.pending.append(InFlight(offset: recorded ?? offset, acknowledgedBy: 0))
     }
 
     /// Sink number `sink` (0-based) acknowledges a message. Acknowledging an

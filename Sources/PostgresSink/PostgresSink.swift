@@ -34,7 +34,8 @@ public struct PostgresSettings: Sendable, Hashable {
     }
 }
 
-/// Writes events and alerts to PostgreSQL, rows sent with COPY: each writer
+/// Writes events and alerts to PostgreSQL, rows sent with COPY (binary for
+/// events, so the server parses no text; text for the few alerts): each writer
 /// connection writes its share of a batch (by Kafka partition) in one
 /// transaction; the batch is acknowledged once every share committed.
 ///
@@ -181,10 +182,13 @@ public actor PostgresSink: Sink {
         _ connection: PostgresConnection,
         rejected: inout [SinkRejection]
     ) async throws(PostgresError) {
-        let rows = EventRows.encode(events)
+        let rows = EventRows.binary(events)
         do {
             try await transaction(connection) { () async throws(PostgresError) in
-                _ = try await connection.copy("COPY events (\(EventRows.columns)) FROM STDIN", data: rows)
+                _ = try await connection.copy(
+                    "COPY events (\(EventRows.columns)) FROM STDIN WITH (FORMAT binary)",
+                    data: rows
+                )
             }
             rowsWritten += events.count
             return
@@ -198,7 +202,10 @@ public actor PostgresSink: Sink {
             redeliveredBatches += 1
             try await prepareStaging(connection)
             try await transaction(connection) { () async throws(PostgresError) in
-                _ = try await connection.copy("COPY events_staging (\(EventRows.columns)) FROM STDIN", data: rows)
+                _ = try await connection.copy(
+                    "COPY events_staging (\(EventRows.columns)) FROM STDIN WITH (FORMAT binary)",
+                    data: rows
+                )
                 let inserted = try await connection.execute(
                     "WITH added AS (INSERT INTO events (\(EventRows.columns)) SELECT \(EventRows.columns) "
                         + "FROM events_staging ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM added"

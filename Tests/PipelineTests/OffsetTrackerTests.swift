@@ -107,4 +107,17 @@ struct OffsetTrackerTests {
         #expect(lastCommitted == Int64(count))
         #expect(tracker.inFlight(p0) == 0)
     }
+
+    @Test("a run of offsets is one entry, acknowledged by its last offset; a run that goes back is refused")
+    func runs() throws {
+        var tracker = Tracker(requiredSinks: 1, maxInFlight: 100)
+        try tracker.consumed(p0, first: 10, last: 19)
+        try tracker.consumed(p0, first: 20, last: 24)
+        #expect(tracker.inFlight(p0) == 2)
+        tracker.acknowledgedByAll(p0, offset: 24)
+        #expect(tracker.takeCommittable().isEmpty)
+        tracker.acknowledgedByAll(p0, offset: 19)
+        #expect(tracker.takeCommittable() == [p0: 25])
+        #expect(throws: Tracker.Refusal.notIncreasing) { try tracker.consumed(p0, first: 22, last: 30) }
+    }
 }

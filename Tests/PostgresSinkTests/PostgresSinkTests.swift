@@ -89,6 +89,22 @@ struct PostgresSinkTests {
         #expect(row.first?[3] == "\(events[42].partition)")
         let raw = try #require(row.first?[4] ?? nil)
         #expect(try AuditEventDecoder().decode(Array(raw.utf8)).eventID == events[42].event.eventID)
+        // Every typed column, sent in COPY's binary format, reads back as it was.
+        for consumed in events.prefix(200) {
+            let typed = try await database.connect().execute(
+                "SELECT (extract(epoch FROM occurred_at) * 1000000)::bigint, result_bytes, duration_ms, "
+                    + "kafka_offset, ledger_index IS NULL, tenant_id IS NULL, raw = $2 FROM events WHERE event_id = $1",
+                [consumed.event.eventID, String(decoding: consumed.event.raw, as: UTF8.self)]
+            )
+            let values = try #require(typed.first)
+            #expect(values[0] == "\(consumed.event.occurredAt.microsecondsSinceEpoch)")
+            #expect(values[1] == consumed.event.outcome.resultBytes.map { "\($0)" })
+            #expect(values[2].flatMap(Double.init) == consumed.event.durationMs)
+            #expect(values[3] == "\(consumed.offset)")
+            #expect(values[4] == "t")
+            #expect(values[5] == (consumed.event.tenantID == nil ? "t" : "f"))
+            #expect(values[6] == "t")
+        }
     }
 
     @Test("a row the database refuses is returned as a rejection; the rest of the batch commits")

@@ -71,8 +71,8 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
 
     public enum Event: Sendable {
         /// The source prepared a batch (decoded, mirrored, run through
-        /// detection): its messages' partitions and offsets, in order.
-        case batchReady(BatchID, messages: [(Partition, Int64)], at: Instant)
+        /// detection): the run of offsets it holds of each partition.
+        case batchReady(BatchID, runs: [Partition: OffsetRun], at: Instant)
         /// The source used its permit without finding anything to hand over.
         case sourceIdle(at: Instant)
         /// Sink `sink` took the batches of one write (see ``Action/write(_:sink:)``).
@@ -115,7 +115,7 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     }
 
     private struct Batch {
-        var messages: [(Partition, Int64)]
+        var runs: [Partition: OffsetRun]
         /// Sinks that still have to finish with the batch (bit per sink).
         var pending: UInt64
         /// Required sinks that still have to acknowledge it.
@@ -136,6 +136,8 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     private var sinks: [SinkState]
     private var assigned: Set<Partition> = []
     private var paused: Set<Partition> = []
+    /// Unacknowledged messages per partition, for its bound.
+    private var inFlightMessages: [Partition: Int] = [:]
     /// Commits the group refused, offered again with the next commit.
     private var refusedCommits: [Partition: Int64] = [:]
     private var permitOut = false
@@ -197,10 +199,10 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         var actions: [Action] = []
         let now: Instant
         switch event {
-        case .batchReady(let id, let messages, let at):
+        case .batchReady(let id, let runs, let at):
             now = at
             permitOut = false
-            accept(id, messages, into: &actions)
+            accept(id, runs, into: &actions)
         case .sourceIdle(let at):
             now = at
             permitOut = false
@@ -230,6 +232,7 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
             now = at
             for partition in partitions {
                 tracker.reset(partition)
+                inFlightMessages[partition] = nil
                 refusedCommits[partition] = nil
                 assigned.remove(partition)
                 paused.remove(partition)
@@ -263,19 +266,21 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         return actions
     }
 
-    private mutating func accept(_ id: BatchID, _ messages: [(Partition, Int64)], into actions: inout [Action]) {
-        for (partition, offset) in messages {
+    private mutating func accept(_ id: BatchID, _ runs: [Partition: OffsetRun], into actions: inout [Action]) {
+        for (partition, run) in runs {
             do {
-                try tracker.consumed(partition, offset: offset)
+                try tracker.consumed(partition, first: run.first, last: run.last)
             } catch {
                 // A rewind (the group moved the partition back to its last
                 // commit): start it over; what follows is delivered again.
                 tracker.reset(partition)
-                try? tracker.consumed(partition, offset: offset)
-                redelivered += 1
+                inFlightMessages[partition] = 0
+                try? tracker.consumed(partition, first: run.first, last: run.last)
+                redelivered += run.count
             }
+            inFlightMessages[partition, default: 0] += run.count
         }
-        var batch = Batch(messages: messages, pending: 0, required: requiredMask)
+        var batch = Batch(runs: runs, pending: 0, required: requiredMask)
         for (index, policy) in settings.sinks.enumerated() {
             if policy.whenFull == .skip, sinks[index].queue.count >= policy.capacity {
                 actions.append(.skip(id, sink: index))
@@ -327,7 +332,10 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
 
     private mutating func complete(_ id: BatchID, into actions: inout [Action]) {
         guard let batch = batches[id] else { return }
-        for (partition, offset) in batch.messages { tracker.acknowledgedByAll(partition, offset: offset) }
+        for (partition, run) in batch.runs {
+            tracker.acknowledgedByAll(partition, offset: run.last)
+            if let count = inFlightMessages[partition] { inFlightMessages[partition] = max(0, count - run.count) }
+        }
         actions.append(.completed(id))
     }
 
@@ -371,7 +379,8 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
             wanted = assigned
         } else {
             wanted = []
-            for partition in assigned where tracker.inFlight(partition) >= settings.maxInFlightPerPartition {
+            for partition in assigned where inFlightMessages[partition, default: 0] >= settings.maxInFlightPerPartition
+            {
                 wanted.insert(partition)
             }
         }
@@ -396,5 +405,16 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
         let first = settings.backoff.lowerBound
         let doubled = first * (1 << min(attempt - 1, 16))
         return min(settings.backoff.upperBound, doubled)
+    }
+}
+
+extension DeliveryMachine.Event {
+    /// A batch given message by message (tests, and sources that have no runs at hand).
+    public static func batchReady(
+        _ id: DeliveryMachine.BatchID,
+        messages: [(Partition, Int64)],
+        at: DeliveryMachine.Instant
+    ) -> Self {
+        .batchReady(id, runs: OffsetRun.runs(messages), at: at)
     }
 }

@@ -131,7 +131,7 @@ struct DeliveryDriver {
             switch input {
             case .prepared(let prepared):
                 batches[prepared.id] = prepared
-                events.append(.batchReady(prepared.id, messages: prepared.origins, at: now))
+                events.append(.batchReady(prepared.id, runs: prepared.runs, at: now))
             case .idle:
                 events.append(.sourceIdle(at: now))
             case .rebalanced(let changes):
@@ -246,12 +246,12 @@ struct DeliveryDriver {
         /// Counts a batch every required sink acknowledged.
         private func completed(_ prepared: PreparedBatch) {
             let batch = prepared.batch
-            var acknowledged: [TopicPartition: Int64] = [:]
-            for (partition, offset) in prepared.origins {
-                acknowledged[partition] = max(acknowledged[partition] ?? 0, offset + 1)
-            }
-            for (partition, next) in acknowledged {
-                driver.metrics?.acknowledged(topic: partition.topic, partition: partition.partition, nextOffset: next)
+            for (partition, run) in prepared.runs {
+                driver.metrics?.acknowledged(
+                    topic: partition.topic,
+                    partition: partition.partition,
+                    nextOffset: run.last + 1
+                )
             }
             driver.statistics.update {
                 $0.acknowledged += batch.events.count

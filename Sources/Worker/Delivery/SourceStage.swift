@@ -11,7 +11,8 @@ import Telemetry
 /// the offsets the delivery machine tracks).
 struct PreparedBatch: Sendable {
     var id: Int
-    var origins: [(TopicPartition, Int64)]
+    /// The offsets the batch holds of each partition.
+    var runs: [TopicPartition: OffsetRun]
     var batch: EventBatch
 }
 
@@ -178,7 +179,7 @@ final class SourceStage: @unchecked Sendable {
                 rejected.append(RejectedMessage(messages[position], error))
             }
         }
-        account(messages, events)
+        let runs = account(messages, events)
         var alerts: [Alert] = []
         if let ledger {
             async let leaves = mirror(messages, eventIDs: firstIDs, ledger, inbox)
@@ -195,7 +196,7 @@ final class SourceStage: @unchecked Sendable {
         }
         return PreparedBatch(
             id: nextID,
-            origins: messages.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) },
+            runs: runs,
             batch: EventBatch(events: events, alerts: alerts, rejected: rejected)
         )
     }
@@ -233,19 +234,44 @@ final class SourceStage: @unchecked Sendable {
         }
     }
 
-    private func account(_ messages: [KafkaConsumer.Message], _ events: [ConsumedEvent]) {
+    /// Counts the batch; returns its run of offsets per partition. Messages
+    /// come in runs per partition: one dictionary update per run.
+    private func account(
+        _ messages: [KafkaConsumer.Message],
+        _ events: [ConsumedEvent]
+    ) -> [TopicPartition: OffsetRun] {
         statistics.update { $0.consumed += messages.count }
-        guard let metrics else { return }
-        var perPartition: [TopicPartition: Int] = [:]
-        for message in messages {
-            let partition = TopicPartition(topic: message.topic, partition: message.partition)
-            perPartition[partition, default: 0] += 1
-            positions[partition] = max(positions[partition] ?? 0, message.offset + 1)
+        var runs: [TopicPartition: OffsetRun] = [:]
+        var start = 0
+        while start < messages.count {
+            let topic = messages[start].topic
+            let number = messages[start].partition
+            var end = start
+            var first = messages[start].offset
+            var last = first
+            while end < messages.count, messages[end].partition == number, messages[end].topic == topic {
+                first = min(first, messages[end].offset)
+                last = max(last, messages[end].offset)
+                end += 1
+            }
+            let partition = TopicPartition(topic: topic, partition: number)
+            if var run = runs[partition] {
+                run.first = min(run.first, first)
+                run.last = max(run.last, last)
+                run.count += end - start
+                runs[partition] = run
+            } else {
+                runs[partition] = OffsetRun(first: first, last: last, count: end - start)
+            }
+            start = end
         }
-        for (partition, count) in perPartition {
-            metrics.consumed(topic: partition.topic, partition: partition.partition, count: count)
+        guard let metrics else { return runs }
+        for (partition, run) in runs {
+            positions[partition] = max(positions[partition] ?? 0, run.last + 1)
+            metrics.consumed(topic: partition.topic, partition: partition.partition, count: run.count)
         }
         metrics.events(events)
+        return runs
     }
 
     /// Appends the raw messages to the ledger; while it cannot write, the
