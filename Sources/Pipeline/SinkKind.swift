@@ -7,7 +7,7 @@ import ServiceLifecycle
 ///
 /// A new sink is one folder holding the sink and its conformance, and one
 /// line in the worker's registry (`SinkKinds.all`).
-public protocol SinkKind {
+public protocol SinkKind: SendableMetatype {
     associatedtype Settings: Sendable
     /// The `type` of a `sinks:` entry.
     static var type: String { get }

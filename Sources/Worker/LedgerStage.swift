@@ -34,7 +34,7 @@ final class LedgerStage: @unchecked Sendable {
     private let blocking = BlockingQueue(label: "countersign.ledger")
     private var lastCheckpoint = ContinuousClock.now
     /// For the gauges: the size after the last append, the last checkpoint.
-    private var size: UInt64 = 0
+    private(set) var size: UInt64 = 0
     private var checkpointSize: UInt64 = 0
     private var checkpointAt: Date?
 

@@ -5,6 +5,7 @@ import Foundation
 import Kafka
 import Logging
 import Pipeline
+import Synchronization
 import Telemetry
 
 /// A batch ready for the sinks, with the origin of every message in it (for
@@ -45,9 +46,12 @@ final class SourceStage: @unchecked Sendable {
     let metrics: PipelineMetrics?
     let statistics: StatisticsBox
     let logger: Logger
-    /// Messages polled while waiting for a permit (to stay in the group),
-    /// kept for the next batch. At most four batches' worth.
-    private var held: [KafkaConsumer.Message] = []
+    /// Messages polled while waiting for a permit or a failing stage (to
+    /// stay in the group), kept for the next batch. At most four batches'
+    /// worth. Locked: stages of one batch run side by side.
+    private let held = Mutex<[KafkaConsumer.Message]>([])
+    /// The ledger and detection, in that order (each optional).
+    private let stages: [any OrderedStage]
     /// The next offset to consume per partition, for the lag gauge.
     private var positions: [TopicPartition: Int64] = [:]
     private var lastGauges = ContinuousClock.now
@@ -75,6 +79,7 @@ final class SourceStage: @unchecked Sendable {
         formats = try (0..<cores).map { _ in FormatBox(try format.init(limits: configuration.decoderLimits)) }
         self.detection = detection
         self.ledger = ledger
+        stages = ([ledger, detection] as [(any OrderedStage)?]).compactMap { $0 }
         self.metrics = metrics
         self.statistics = statistics
         self.logger = logger
@@ -90,18 +95,16 @@ final class SourceStage: @unchecked Sendable {
                 case .nudged:
                     // No room downstream: the machine has paused the
                     // partitions by now; polling only keeps the group.
-                    if ContinuousClock.now - waitingSince >= .seconds(1), held.count < 4 * configuration.batchSize {
-                        held += try await consumer.poll(
-                            maxMessages: configuration.batchSize,
-                            timeoutMilliseconds: 10
-                        )
-                        held = report(consumer.takeRebalances(), held, inbox)
-                        let count = held.count
-                        statistics.update { $0.peakHeldMessages = max($0.peakHeldMessages, count) }
+                    if ContinuousClock.now - waitingSince >= .seconds(1) {
+                        try await holdWhatArrives(timeoutMilliseconds: 10)
+                        let kept = report(consumer.takeRebalances(), held.withLock { $0 }, inbox)
+                        held.withLock { $0 = kept }
                     }
                 case .granted:
-                    var messages = held
-                    held = []
+                    var messages = held.withLock { held in
+                        defer { held = [] }
+                        return held
+                    }
                     if messages.isEmpty {
                         messages = try await consumer.poll(
                             maxMessages: configuration.batchSize,
@@ -180,25 +183,29 @@ final class SourceStage: @unchecked Sendable {
             }
         }
         let runs = account(messages, events)
-        var alerts: [Alert] = []
-        if let ledger {
-            async let leaves = mirror(messages, eventIDs: firstIDs, ledger, inbox)
-            alerts = detection?.process(events) ?? []
-            let indexes = try await leaves
-            for index in events.indices { events[index].ledgerIndex = indexes[sources[index]] }
-        } else {
-            alerts = detection?.process(events) ?? []
+        let staged = StagedBatch(messages: messages, events: events, sources: sources, eventIDs: firstIDs)
+        var batch = EventBatch(events: events, rejected: rejected)
+        if !stages.isEmpty {
+            // The stages side by side; their changes applied in stage order.
+            let changes = try await withThrowingTaskGroup(
+                of: (Int, @Sendable (inout EventBatch) -> Void).self
+            ) { group in
+                for (position, stage) in stages.enumerated() {
+                    group.addTask { (position, try await self.run(stage, staged, inbox)) }
+                }
+                var changes = [(@Sendable (inout EventBatch) -> Void)?](repeating: nil, count: stages.count)
+                for try await (position, change) in group { changes[position] = change }
+                return changes
+            }
+            for change in changes { change?(&batch) }
         }
+        if let ledger { statistics.update { $0.ledgerSize = ledger.size } }
         if let detection {
             let late = detection.lateEvents
             statistics.update { $0.lateEvents = late }
             metrics?.lateEvents(total: late)
         }
-        return PreparedBatch(
-            id: nextID,
-            runs: runs,
-            batch: EventBatch(events: events, alerts: alerts, rejected: rejected)
-        )
+        return PreparedBatch(id: nextID, runs: runs, batch: batch)
     }
 
     /// Each message decoded by the format; chunks in parallel, one format instance per task.
@@ -274,29 +281,27 @@ final class SourceStage: @unchecked Sendable {
         return runs
     }
 
-    /// Appends the raw messages to the ledger; while it cannot write, the
-    /// driver pauses the source and this retries with back-off, polling
-    /// meanwhile only to stay in the group.
-    private func mirror(
-        _ messages: [KafkaConsumer.Message],
-        eventIDs: [String?],
-        _ ledger: LedgerStage,
+    /// Runs one stage over the batch; while it fails, the driver pauses the
+    /// source and this retries with back-off, polling meanwhile only to stay
+    /// in the group.
+    private func run(
+        _ stage: any OrderedStage,
+        _ batch: StagedBatch,
         _ inbox: AsyncStream<DriverInput>.Continuation
-    ) async throws -> [UInt64?] {
+    ) async throws -> @Sendable (inout EventBatch) -> Void {
         var attempt = 0
         while true {
             do {
-                let (leaves, size) = try await ledger.append(messages, eventIDs: eventIDs)
+                let change = try await stage.process(batch)
                 if attempt > 0 { inbox.yield(.stage(failing: false)) }
-                statistics.update { $0.ledgerSize = size }
-                return leaves
+                return change
             } catch {
                 try Task.checkCancellation()
                 attempt += 1
                 if attempt == 1 { inbox.yield(.stage(failing: true)) }
                 statistics.update { $0.sinkFailures += 1 }
                 logger.warning(
-                    "the ledger did not append; pausing",
+                    "the \(stage.name) stage failed; pausing",
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]
                 )
                 let range = configuration.retryBackoffMilliseconds
@@ -307,14 +312,28 @@ final class SourceStage: @unchecked Sendable {
                     )
                 repeat {
                     try Task.checkCancellation()
-                    if held.count < 4 * configuration.batchSize {
-                        held += try await consumer.poll(maxMessages: configuration.batchSize, timeoutMilliseconds: 50)
-                    } else {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
+                    try await holdWhatArrives(timeoutMilliseconds: 50)
                 } while ContinuousClock.now < deadline
             }
         }
+    }
+
+    /// One poll whose messages are held for the next batch (at most four
+    /// batches' worth; past that it only waits).
+    private func holdWhatArrives(timeoutMilliseconds: Int32) async throws {
+        guard held.withLock({ $0.count }) < 4 * configuration.batchSize else {
+            try await Task.sleep(for: .milliseconds(Int64(timeoutMilliseconds)))
+            return
+        }
+        let more = try await consumer.poll(
+            maxMessages: configuration.batchSize,
+            timeoutMilliseconds: timeoutMilliseconds
+        )
+        let count = held.withLock { held in
+            held += more
+            return held.count
+        }
+        statistics.update { $0.peakHeldMessages = max($0.peakHeldMessages, count) }
     }
 
     /// Messages before the group's commit, read again only because the

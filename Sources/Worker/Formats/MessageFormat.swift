@@ -8,7 +8,7 @@ import AuditEvent
 /// One instance per decoding task: formats keep parser buffers and are not
 /// shared between tasks. A new format is one file in this folder and one line
 /// in ``MessageFormats/all``.
-public protocol MessageFormat {
+public protocol MessageFormat: SendableMetatype {
     /// The `source.format` name in pipeline files.
     static var name: String { get }
     init(limits: AuditEventDecoder.Limits) throws(AuditEventError)
