@@ -22,9 +22,10 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     public let sinks: [any Sink]
     let policies: [SinkPolicy]?
     private let logger: Logger
-    private let statisticsBox = StatisticsBox()
 
     let metrics: PipelineMetrics?
+    /// The one set of counts: the run summary, readiness and /metrics.
+    private let books: Books
     /// The running consumer, for readiness probes.
     private let consumerBox = Mutex<KafkaConsumer?>(nil)
 
@@ -44,6 +45,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         self.policies = policies
         self.logger = logger
         self.metrics = metrics
+        books = Books(metrics: metrics)
     }
 
     /// Ready when a broker answers and no sink or ledger write is failing;
@@ -59,7 +61,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         return (reasons.isEmpty, reasons)
     }
 
-    public var statistics: SourceStatistics { statisticsBox.snapshot }
+    public var statistics: SourceStatistics { books.snapshot }
 
     public func run() async throws {
         metrics?.prepare(sinks: sinks.map(\.name))
@@ -89,15 +91,14 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         let deadLetters = DeadLetterSink(
             topic: configuration.deadLetterTopic,
             producer: producer,
-            statistics: statisticsBox,
-            metrics: metrics,
+            books: books,
             logger: logger
         )
         // The topics are sinks like the others: alerts first, so that the
         // SIEM-bound topic never waits for the hot tier.
         var all: [any Sink] = [deadLetters]
         if let topic = configuration.alertsTopic {
-            all.append(AlertsTopicSink(topic: topic, producer: producer, statistics: statisticsBox, logger: logger))
+            all.append(AlertsTopicSink(topic: topic, producer: producer, books: books, logger: logger))
         }
         all += sinks
         let driver = DeliveryDriver(
@@ -109,8 +110,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
                 format: format,
                 detection: detection,
                 ledger: ledger,
-                metrics: metrics,
-                statistics: statisticsBox,
+                books: books,
                 logger: logger
             ),
             sinks: all,
@@ -122,8 +122,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             },
             deadLetters: deadLetters,
             detection: detection,
-            metrics: metrics,
-            statistics: statisticsBox,
+            books: books,
             logger: logger
         )
         logger.info("source started", metadata: ["topics": "\(configuration.topics)"])

@@ -37,12 +37,3 @@ public struct SourceStatistics: Sendable, Hashable {
 
     public init() {}
 }
-
-/// Statistics shared between the service's loop and its readers.
-final class StatisticsBox: Sendable {
-    private let value = Mutex(SourceStatistics())
-
-    func update(_ body: (inout SourceStatistics) -> Void) { value.withLock { body(&$0) } }
-
-    var snapshot: SourceStatistics { value.withLock { $0 } }
-}

@@ -18,8 +18,7 @@ struct DeliveryDriver {
     let policies: [DeliveryMachine<TopicPartition>.SinkPolicy]
     let deadLetters: DeadLetterSink
     let detection: DetectionStage?
-    let metrics: PipelineMetrics?
-    let statistics: StatisticsBox
+    let books: Books
     let logger: Logger
 
     /// Runs until the machine stops (a graceful shutdown); true when batches were given up at the bound.
@@ -76,14 +75,13 @@ struct DeliveryDriver {
                     }
                 }
                 let elapsed = ContinuousClock.now - started
-                metrics?.sinkWrote(
+                books.sinkWrote(
                     sink.name,
                     events: batch.events.count,
                     seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 )
                 inbox.yield(.written(ids: ids, sink: index, error: nil))
             } catch {
-                metrics?.sinkFailed(sink.name)
                 inbox.yield(.written(ids: ids, sink: index, error: error))
             }
         }
@@ -142,11 +140,11 @@ struct DeliveryDriver {
                     }
                 }
             case .stage(let failing):
-                driver.statistics.update { $0.writesFailing = failing || $0.writesFailing }
+                if failing { driver.books.stageFailing() }
                 events.append(.stageFailing(failing, at: now))
             case .written(let ids, let sink, let error):
                 if let error {
-                    driver.statistics.update { $0.sinkFailures += 1 }
+                    driver.books.writeFailed(sink: driver.sinks[sink].name)
                     driver.logger.warning(
                         "a sink did not acknowledge; pausing",
                         metadata: ["sink": "\(driver.sinks[sink].name)", "error": "\(error)"]
@@ -166,11 +164,7 @@ struct DeliveryDriver {
                     if try await perform(action) { return true }
                 }
             }
-            let failing = machine.failing
-            driver.statistics.update {
-                $0.writesFailing = failing
-                $0.redelivered = machine.redelivered
-            }
+            driver.books.delivery(failing: machine.failing, redelivered: machine.redelivered)
             return false
         }
 
@@ -231,13 +225,13 @@ struct DeliveryDriver {
         private mutating func commit(_ offsets: [TopicPartition: Int64]) async throws {
             do {
                 try await driver.consumer.commit(offsets)
-                driver.statistics.update { $0.commits += 1 }
+                driver.books.committed()
             } catch {
                 // A rebalance in progress (stale generation, unknown member)
                 // makes the group refuse commits. Nothing is lost: the machine
                 // offers the offsets again with the next commit, and whoever
                 // owns a partition next resumes from its last successful one.
-                driver.statistics.update { $0.commitFailures += 1 }
+                driver.books.commitRefused()
                 driver.logger.warning("offset commit refused; continuing", metadata: ["error": "\(error)"])
                 for action in machine.handle(.commitRefused(offsets, at: .now)) { _ = try await perform(action) }
             }
@@ -245,20 +239,7 @@ struct DeliveryDriver {
 
         /// Counts a batch every required sink acknowledged.
         private func completed(_ prepared: PreparedBatch) {
-            let batch = prepared.batch
-            for (partition, run) in prepared.runs {
-                driver.metrics?.acknowledged(
-                    topic: partition.topic,
-                    partition: partition.partition,
-                    nextOffset: run.last + 1
-                )
-            }
-            driver.statistics.update {
-                $0.acknowledged += batch.events.count
-                $0.alerts += batch.alerts.count
-                for alert in batch.alerts { $0.alertsByDetector[alert.detector.rawValue, default: 0] += 1 }
-            }
-            driver.metrics?.alerts(batch.alerts)
+            driver.books.acknowledged(prepared.runs, prepared.batch)
         }
     }
 }

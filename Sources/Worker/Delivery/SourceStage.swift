@@ -43,8 +43,7 @@ final class SourceStage: @unchecked Sendable {
     let formats: [FormatBox]
     let detection: DetectionStage?
     let ledger: LedgerStage?
-    let metrics: PipelineMetrics?
-    let statistics: StatisticsBox
+    let books: Books
     let logger: Logger
     /// Messages polled while waiting for a permit or a failing stage (to
     /// stay in the group), kept for the next batch. At most four batches'
@@ -69,8 +68,7 @@ final class SourceStage: @unchecked Sendable {
         format: any MessageFormat.Type,
         detection: DetectionStage?,
         ledger: LedgerStage?,
-        metrics: PipelineMetrics?,
-        statistics: StatisticsBox,
+        books: Books,
         logger: Logger
     ) throws {
         self.configuration = configuration
@@ -80,8 +78,7 @@ final class SourceStage: @unchecked Sendable {
         self.detection = detection
         self.ledger = ledger
         stages = ([ledger, detection] as [(any OrderedStage)?]).compactMap { $0 }
-        self.metrics = metrics
-        self.statistics = statistics
+        self.books = books
         self.logger = logger
     }
 
@@ -199,12 +196,8 @@ final class SourceStage: @unchecked Sendable {
             }
             for change in changes { change?(&batch) }
         }
-        if let ledger { statistics.update { $0.ledgerSize = ledger.size } }
-        if let detection {
-            let late = detection.lateEvents
-            statistics.update { $0.lateEvents = late }
-            metrics?.lateEvents(total: late)
-        }
+        if let ledger { books.ledgerSize(ledger.size) }
+        if let detection { books.lateEvents(total: detection.lateEvents) }
         return PreparedBatch(id: nextID, runs: runs, batch: batch)
     }
 
@@ -247,7 +240,6 @@ final class SourceStage: @unchecked Sendable {
         _ messages: [KafkaConsumer.Message],
         _ events: [ConsumedEvent]
     ) -> [TopicPartition: OffsetRun] {
-        statistics.update { $0.consumed += messages.count }
         var runs: [TopicPartition: OffsetRun] = [:]
         var start = 0
         while start < messages.count {
@@ -272,12 +264,8 @@ final class SourceStage: @unchecked Sendable {
             }
             start = end
         }
-        guard let metrics else { return runs }
-        for (partition, run) in runs {
-            positions[partition] = max(positions[partition] ?? 0, run.last + 1)
-            metrics.consumed(topic: partition.topic, partition: partition.partition, count: run.count)
-        }
-        metrics.events(events)
+        for (partition, run) in runs { positions[partition] = max(positions[partition] ?? 0, run.last + 1) }
+        books.consumed(runs, events: events)
         return runs
     }
 
@@ -299,7 +287,7 @@ final class SourceStage: @unchecked Sendable {
                 try Task.checkCancellation()
                 attempt += 1
                 if attempt == 1 { inbox.yield(.stage(failing: true)) }
-                statistics.update { $0.sinkFailures += 1 }
+                books.writeFailed(sink: nil)
                 logger.warning(
                     "the \(stage.name) stage failed; pausing",
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]
@@ -333,7 +321,7 @@ final class SourceStage: @unchecked Sendable {
             held += more
             return held.count
         }
-        statistics.update { $0.peakHeldMessages = max($0.peakHeldMessages, count) }
+        books.held(count)
     }
 
     /// Messages before the group's commit, read again only because the
@@ -363,7 +351,7 @@ final class SourceStage: @unchecked Sendable {
         guard rest.count < messages.count else { return messages }
         _ = detection.process(events)
         let count = messages.count - rest.count
-        statistics.update { $0.replayedForState += count }
+        books.replayedForState(count)
         return rest
     }
 
@@ -379,7 +367,7 @@ final class SourceStage: @unchecked Sendable {
 
     /// Lag per partition, detection state and the ledger, once a second.
     private func updateGauges() {
-        guard let metrics, ContinuousClock.now - lastGauges >= .seconds(1) else { return }
+        guard let metrics = books.metrics, ContinuousClock.now - lastGauges >= .seconds(1) else { return }
         lastGauges = ContinuousClock.now
         for partition in consumer.assignment {
             guard let position = positions[partition], let marks = consumer.cachedWatermarks(partition) else {

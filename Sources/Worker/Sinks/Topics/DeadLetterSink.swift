@@ -17,15 +17,13 @@ final class DeadLetterSink: Sink, @unchecked Sendable {
     let name = "dead_letter"
     let topic: String
     private let producer: KafkaProducer
-    private let statistics: StatisticsBox
-    private let metrics: PipelineMetrics?
+    private let books: Books
     private let logger: Logger
 
-    init(topic: String, producer: KafkaProducer, statistics: StatisticsBox, metrics: PipelineMetrics?, logger: Logger) {
+    init(topic: String, producer: KafkaProducer, books: Books, logger: Logger) {
         self.topic = topic
         self.producer = producer
-        self.statistics = statistics
-        self.metrics = metrics
+        self.books = books
         self.logger = logger
     }
 
@@ -54,17 +52,11 @@ final class DeadLetterSink: Sink, @unchecked Sendable {
             },
             to: topic,
             with: producer,
-            statistics: statistics,
+            books: books,
             logger: logger
         )
-        for message in rejected {
-            logger.debug("dead-lettered", metadata: ["code": "\(message.code)"])
-            metrics?.deadLettered(reason: message.code)
-        }
-        statistics.update {
-            $0.deadLettered += rejected.count
-            $0.sinkRejected += rejected.count { $0.code == "sink_rejected" }
-        }
+        for message in rejected { logger.debug("dead-lettered", metadata: ["code": "\(message.code)"]) }
+        books.deadLettered(rejected)
     }
 
     /// Produces messages and waits for every one; too-large ones go again
@@ -73,7 +65,7 @@ final class DeadLetterSink: Sink, @unchecked Sendable {
         _ messages: [KafkaProducer.Outgoing],
         to topic: String,
         with producer: KafkaProducer,
-        statistics: StatisticsBox,
+        books: Books,
         logger: Logger
     ) async throws {
         var pending = messages
@@ -86,7 +78,7 @@ final class DeadLetterSink: Sink, @unchecked Sendable {
                     throw outcome
                 }
                 again.append(smaller)
-                statistics.update { $0.truncatedDeadLetters += 1 }
+                books.truncatedDeadLetter()
                 logger.warning(
                     "a message too large for '\(topic)' goes truncated, with its size and SHA-256 in headers",
                     metadata: ["bytes": "\(message.value.count)", "now": "\(smaller.value.count)"]
@@ -103,13 +95,13 @@ final class AlertsTopicSink: Sink, @unchecked Sendable {
     let name = "alerts_topic"
     let topic: String
     private let producer: KafkaProducer
-    private let statistics: StatisticsBox
+    private let books: Books
     private let logger: Logger
 
-    init(topic: String, producer: KafkaProducer, statistics: StatisticsBox, logger: Logger) {
+    init(topic: String, producer: KafkaProducer, books: Books, logger: Logger) {
         self.topic = topic
         self.producer = producer
-        self.statistics = statistics
+        self.books = books
         self.logger = logger
     }
 
@@ -121,7 +113,7 @@ final class AlertsTopicSink: Sink, @unchecked Sendable {
             },
             to: topic,
             with: producer,
-            statistics: statistics,
+            books: books,
             logger: logger
         )
         return .accepted
