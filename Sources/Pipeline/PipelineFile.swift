@@ -134,7 +134,7 @@ public enum PipelineFile {
             guard let kind = kinds.first(where: { $0.type == type }) else {
                 throw object.error(key: "type", "expected one of: \(kinds.map { $0.type }.joined(separator: ", "))")
             }
-            sinks.append(try read(kind, &object))
+            sinks.append(try SinkEntry.read(kind, &object))
             try object.finish()
         }
         if sinks.isEmpty { throw top.error(key: "sinks", "needs at least one sink") }
@@ -145,13 +145,6 @@ public enum PipelineFile {
         spec.ledger = ledger
         spec.metrics = metrics
         return spec
-    }
-
-    private static func read<Kind: SinkKind>(
-        _ kind: Kind.Type,
-        _ object: inout YAMLObject
-    ) throws(PipelineFileError) -> SinkEntry {
-        try SinkEntry.read(kind, &object)
     }
 
     /// A YAML syntax error with its position and libyaml's problem, but never

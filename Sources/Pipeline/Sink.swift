@@ -83,6 +83,19 @@ public struct EventBatch: Sendable {
         self.alerts = alerts
         self.rejected = rejected
     }
+
+    /// Several batches as one, in order (one write for a sink that fell behind).
+    public init(merging batches: [EventBatch]) {
+        if batches.count == 1 {
+            self = batches[0]
+        } else {
+            self.init(
+                events: batches.flatMap(\.events),
+                alerts: batches.flatMap(\.alerts),
+                rejected: batches.flatMap(\.rejected)
+            )
+        }
+    }
 }
 
 /// An event a sink refused for good (the database rejected its row): the

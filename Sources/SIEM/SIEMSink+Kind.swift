@@ -79,8 +79,7 @@ extension SIEMSink: SinkKind {
         _ fallback: Duration,
         in range: ClosedRange<Double>
     ) throws(PipelineFileError) -> Duration {
-        let fallbackSeconds = Double(fallback.components.seconds) + Double(fallback.components.attoseconds) / 1e18
-        return .milliseconds(Int64(try entry.number(key, default: fallbackSeconds, in: range) * 1_000))
+        .milliseconds(Int64(try entry.number(key, default: fallback / .seconds(1), in: range) * 1_000))
     }
 
     private static func tlsOptions(_ tls: inout YAMLObject) throws(PipelineFileError) -> TLSOptions {

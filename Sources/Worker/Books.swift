@@ -89,7 +89,4 @@ final class Books: Sendable {
             $0.redelivered = redelivered
         }
     }
-
-    /// A stage began failing: readiness goes false at once.
-    func stageFailing() { update { $0.writesFailing = true } }
 }

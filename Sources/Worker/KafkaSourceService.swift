@@ -89,18 +89,19 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         let producer = try KafkaProducer(properties: configuration.producerProperties)
         let ledger = try configuration.ledger.map { try LedgerStage(configuration: $0) }
         let deadLetters = DeadLetterSink(
-            topic: configuration.deadLetterTopic,
-            producer: producer,
-            books: books,
-            logger: logger
+            output: TopicOutput(topic: configuration.deadLetterTopic, producer: producer, books: books, logger: logger)
         )
-        // The topics are sinks like the others: alerts first, so that the
-        // SIEM-bound topic never waits for the hot tier.
-        var all: [any Sink] = [deadLetters]
+        // The topics are sinks like the others, required and blocking; the
+        // pipeline file's sinks follow with their own policies.
+        var topics: [any Sink] = [deadLetters]
         if let topic = configuration.alertsTopic {
-            all.append(AlertsTopicSink(topic: topic, producer: producer, books: books, logger: logger))
+            topics.append(
+                AlertsTopicSink(output: TopicOutput(topic: topic, producer: producer, books: books, logger: logger))
+            )
         }
-        all += sinks
+        var policies =
+            topics.map { SinkPolicy(name: $0.name) } + (self.policies ?? sinks.map { SinkPolicy(name: $0.name) })
+        for index in policies.indices { policies[index].capacity = configuration.maxBatchesInFlight }
         let driver = DeliveryDriver(
             configuration: configuration,
             consumer: consumer,
@@ -113,13 +114,8 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
                 books: books,
                 logger: logger
             ),
-            sinks: all,
-            policies: all.enumerated().map { index, sink in
-                let first = all.count - sinks.count
-                var policy = index >= first ? policies?[index - first] : nil
-                policy?.capacity = configuration.maxBatchesInFlight
-                return policy ?? SinkPolicy(name: sink.name, capacity: configuration.maxBatchesInFlight)
-            },
+            sinks: topics + sinks,
+            policies: policies,
             deadLetters: deadLetters,
             detection: detection,
             books: books,

@@ -49,11 +49,8 @@ final class LedgerStage: @unchecked Sendable {
         self.configuration = configuration
     }
 
-    /// Appends the raw messages; returns each one's leaf index and the tree size.
-    func append(
-        _ messages: [KafkaConsumer.Message],
-        eventIDs: [String?]
-    ) async throws -> (leaves: [UInt64?], size: UInt64) {
+    /// Appends the raw messages; returns each one's leaf index (``size`` follows).
+    func append(_ messages: [KafkaConsumer.Message], eventIDs: [String?]) async throws -> [UInt64?] {
         let batch = zip(messages, eventIDs).map { message, id in
             LedgerMessage(
                 topic: message.topic,
@@ -72,7 +69,7 @@ final class LedgerStage: @unchecked Sendable {
         }
         let value = try result.get()
         size = value.size
-        return value
+        return value.leaves
     }
 
     /// Signs a checkpoint when enough entries or time went by since the last.

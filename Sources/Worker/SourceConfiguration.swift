@@ -78,6 +78,11 @@ public struct SourceConfiguration: Sendable {
         self.shutdownTimeout = shutdownTimeout
     }
 
+    /// `retryBackoffMilliseconds` as durations.
+    var retryBackoff: ClosedRange<Duration> {
+        .milliseconds(retryBackoffMilliseconds.lowerBound) ... .milliseconds(retryBackoffMilliseconds.upperBound)
+    }
+
     /// The connection and security subset of `kafka`, for the dead-letter
     /// producer, whose size limit follows the decoder's: any message the
     /// source hands over must fit (librdkafka's default is 1,000,000 bytes,

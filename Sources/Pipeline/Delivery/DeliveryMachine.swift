@@ -26,94 +26,6 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     public typealias Instant = ContinuousClock.Instant
     public typealias BatchID = Int
 
-    public struct Settings: Sendable {
-        public var sinks: [SinkPolicy]
-        /// Batches prepared and not yet done with by every sink, at most.
-        public var maxBatchesInFlight: Int
-        /// Unacknowledged messages of one partition before it is paused.
-        public var maxInFlightPerPartition: Int
-        public var commitInterval: Duration
-        /// How often a detection snapshot is taken; nil takes none.
-        public var snapshotInterval: Duration?
-        /// First and longest wait before a failed write is tried again.
-        public var backoff: ClosedRange<Duration>
-        /// The longest a graceful shutdown may take; the batches in flight
-        /// are given up at half of it.
-        public var shutdownTimeout: Duration
-        /// How long the source may wait for room before its partitions are
-        /// paused (it then polls only to stay in its group).
-        public var pauseAfter: Duration
-
-        public init(
-            sinks: [SinkPolicy],
-            maxBatchesInFlight: Int = 4,
-            maxInFlightPerPartition: Int = 100_000,
-            commitInterval: Duration = .milliseconds(500),
-            snapshotInterval: Duration? = nil,
-            backoff: ClosedRange<Duration> = .milliseconds(100) ... .seconds(5),
-            shutdownTimeout: Duration = .seconds(20),
-            pauseAfter: Duration = .seconds(1)
-        ) {
-            precondition(!sinks.isEmpty && sinks.count <= 64, "1 to 64 sinks")
-            precondition(maxBatchesInFlight > 0 && maxInFlightPerPartition > 0, "room for one batch")
-            self.sinks = sinks
-            self.maxBatchesInFlight = maxBatchesInFlight
-            self.maxInFlightPerPartition = maxInFlightPerPartition
-            self.commitInterval = commitInterval
-            self.snapshotInterval = snapshotInterval
-            self.backoff = backoff
-            self.shutdownTimeout = shutdownTimeout
-            self.pauseAfter = pauseAfter
-        }
-    }
-
-    public typealias SinkPolicy = Pipeline.SinkPolicy
-
-    public enum Event: Sendable {
-        /// The source prepared a batch (decoded, mirrored, run through
-        /// detection): the run of offsets it holds of each partition.
-        case batchReady(BatchID, runs: [Partition: OffsetRun], at: Instant)
-        /// The source used its permit without finding anything to hand over.
-        case sourceIdle(at: Instant)
-        /// Sink `sink` took the batches of one write (see ``Action/write(_:sink:)``).
-        case sinkAcknowledged([BatchID], sink: Int, at: Instant)
-        case sinkFailed([BatchID], sink: Int, at: Instant)
-        /// An ordered stage (the ledger) failed and retries on its own;
-        /// the source pauses meanwhile. `false`: it recovered.
-        case stageFailing(Bool, at: Instant)
-        case assigned([Partition], at: Instant)
-        case revoked([Partition], at: Instant)
-        case commitRefused([Partition: Int64], at: Instant)
-        case snapshotSaved(at: Instant)
-        case shutdownRequested(at: Instant)
-        case tick(Instant)
-    }
-
-    public enum Action: Sendable, Equatable {
-        /// The source may prepare and hand over one more batch.
-        case admit
-        /// Hand these batches to sink number `sink`, in one write: a sink
-        /// that fell behind catches up with fewer, larger writes (one
-        /// transaction for what queued while it wrote the last).
-        case write([BatchID], sink: Int)
-        /// Sink `sink` does not get batch `id` (its queue was full, or a
-        /// best-effort write failed).
-        case skip(BatchID, sink: Int)
-        /// Every required sink acknowledged the batch: count it.
-        case completed(BatchID)
-        /// No sink needs the batch any more: free it.
-        case release(BatchID)
-        case pause([Partition])
-        case resume([Partition])
-        case commit([Partition: Int64])
-        /// Forget what the revoked partitions left behind (held messages).
-        case forget([Partition])
-        /// Take a detection snapshot now: nothing is in flight.
-        case saveSnapshot
-        /// The shutdown is done; `abandoned` when batches were given up at the bound.
-        case stop(abandoned: Bool)
-    }
-
     private struct Batch {
         var runs: [Partition: OffsetRun]
         /// Sinks that still have to finish with the batch (bit per sink).
@@ -143,8 +55,8 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     private var permitOut = false
     private var blockedSince: Instant?
     private var stageFailing = false
-    private var lastCommit: Instant?
-    private var lastSnapshot: Instant?
+    private var lastCommit: Instant
+    private var lastSnapshot: Instant
     /// The snapshot interval passed: admission stops until nothing is in flight.
     private var snapshotDue = false
     private var snapshotting = false
@@ -152,10 +64,9 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
     private var stopped = false
     private let requiredMask: UInt64
 
-    /// Counters the driver reports (the run summary and /metrics read them).
+    /// Messages consumed again after a rewind, and batches a best-effort sink did not get.
     public private(set) var redelivered = 0
     public private(set) var skipped = 0
-    public private(set) var writeFailures = 0
 
     public init(settings: Settings, now: Instant) {
         self.settings = settings
@@ -212,11 +123,10 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
             finishWrite(ids, sink: sink, into: &actions)
         case .sinkFailed(let ids, let sink, let at):
             now = at
-            writeFailures += 1
             if settings.sinks[sink].required {
                 sinks[sink].writing = 0
                 sinks[sink].attempt += 1
-                sinks[sink].retryAt = at + backoff(sinks[sink].attempt)
+                sinks[sink].retryAt = at + settings.backoff.delay(afterFailures: sinks[sink].attempt)
             } else {
                 for id in ids { actions.append(.skip(id, sink: sink)) }
                 skipped += ids.count
@@ -258,7 +168,7 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
                 sinks[index].retryAt = nil
                 startWrite(index, into: &actions)
             }
-            if let interval = settings.snapshotInterval, let last = lastSnapshot, at - last >= interval {
+            if let interval = settings.snapshotInterval, at - lastSnapshot >= interval {
                 snapshotDue = true
             }
         }
@@ -369,7 +279,7 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
             blockedSince = now
         }
         reconcilePauses(now: now, into: &actions)
-        if let last = lastCommit, now - last >= settings.commitInterval { commit(now: now, into: &actions) }
+        if now - lastCommit >= settings.commitInterval { commit(now: now, into: &actions) }
     }
 
     private mutating func reconcilePauses(now: Instant, into actions: inout [Action]) {
@@ -399,22 +309,5 @@ public struct DeliveryMachine<Partition: Hashable & Sendable>: Sendable {
             offsets[partition] = max(offsets[partition] ?? offset, offset)
         }
         if !offsets.isEmpty { actions.append(.commit(offsets)) }
-    }
-
-    private func backoff(_ attempt: Int) -> Duration {
-        let first = settings.backoff.lowerBound
-        let doubled = first * (1 << min(attempt - 1, 16))
-        return min(settings.backoff.upperBound, doubled)
-    }
-}
-
-extension DeliveryMachine.Event {
-    /// A batch given message by message (tests, and sources that have no runs at hand).
-    public static func batchReady(
-        _ id: DeliveryMachine.BatchID,
-        messages: [(Partition, Int64)],
-        at: DeliveryMachine.Instant
-    ) -> Self {
-        .batchReady(id, runs: OffsetRun.runs(messages), at: at)
     }
 }

@@ -16,15 +16,23 @@ public struct OffsetRun: Sendable, Hashable {
     public static func runs<Partition: Hashable>(_ messages: [(Partition, Int64)]) -> [Partition: OffsetRun] {
         var runs: [Partition: OffsetRun] = [:]
         for (partition, offset) in messages {
-            if var run = runs[partition] {
-                run.first = min(run.first, offset)
-                run.last = max(run.last, offset)
-                run.count += 1
-                runs[partition] = run
-            } else {
-                runs[partition] = OffsetRun(first: offset, last: offset, count: 1)
-            }
+            runs.add(OffsetRun(first: offset, last: offset, count: 1), to: partition)
         }
         return runs
+    }
+}
+
+extension Dictionary where Value == OffsetRun {
+    /// Widens the partition's run by `run` (a partition may come back in one batch).
+    public mutating func add(_ run: OffsetRun, to partition: Key) {
+        guard let known = self[partition] else {
+            self[partition] = run
+            return
+        }
+        self[partition] = OffsetRun(
+            first: Swift.min(known.first, run.first),
+            last: Swift.max(known.last, run.last),
+            count: known.count + run.count
+        )
     }
 }

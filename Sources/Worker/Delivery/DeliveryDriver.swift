@@ -15,7 +15,7 @@ struct DeliveryDriver {
     let consumer: KafkaConsumer
     let source: SourceStage
     let sinks: [any Sink]
-    let policies: [DeliveryMachine<TopicPartition>.SinkPolicy]
+    let policies: [SinkPolicy]
     let deadLetters: DeadLetterSink
     let detection: DetectionStage?
     let books: Books
@@ -75,11 +75,7 @@ struct DeliveryDriver {
                     }
                 }
                 let elapsed = ContinuousClock.now - started
-                books.sinkWrote(
-                    sink.name,
-                    events: batch.events.count,
-                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                )
+                books.sinkWrote(sink.name, events: batch.events.count, seconds: elapsed / .seconds(1))
                 inbox.yield(.written(ids: ids, sink: index, error: nil))
             } catch {
                 inbox.yield(.written(ids: ids, sink: index, error: error))
@@ -102,7 +98,6 @@ struct DeliveryDriver {
             self.gate = gate
             self.writers = writers
             let configuration = driver.configuration
-            let backoff = configuration.retryBackoffMilliseconds
             machine = DeliveryMachine(
                 settings: .init(
                     sinks: driver.policies,
@@ -111,7 +106,7 @@ struct DeliveryDriver {
                     commitInterval: .milliseconds(configuration.commitIntervalMilliseconds),
                     snapshotInterval: driver.detection?.store == nil
                         ? nil : .seconds(configuration.snapshotIntervalSeconds),
-                    backoff: .milliseconds(backoff.lowerBound) ... .milliseconds(backoff.upperBound),
+                    backoff: configuration.retryBackoff,
                     shutdownTimeout: configuration.shutdownTimeout
                 ),
                 now: .now
@@ -140,7 +135,6 @@ struct DeliveryDriver {
                     }
                 }
             case .stage(let failing):
-                if failing { driver.books.stageFailing() }
                 events.append(.stageFailing(failing, at: now))
             case .written(let ids, let sink, let error):
                 if let error {
@@ -175,18 +169,7 @@ struct DeliveryDriver {
                 gate.grant()
             case .write(let ids, let sink):
                 // Batches that queued while the sink wrote go as one write.
-                var merged = EventBatch(events: [])
-                for id in ids {
-                    guard let batch = batches[id]?.batch else { continue }
-                    if ids.count == 1 {
-                        merged = batch
-                    } else {
-                        merged.events += batch.events
-                        merged.alerts += batch.alerts
-                        merged.rejected += batch.rejected
-                    }
-                }
-                writers[sink].yield((ids, merged))
+                writers[sink].yield((ids, EventBatch(merging: ids.compactMap { batches[$0]?.batch })))
             case .skip(_, let sink):
                 driver.logger.debug(
                     "a best-effort sink skipped a batch",
@@ -194,7 +177,7 @@ struct DeliveryDriver {
                 )
             case .completed(let id):
                 guard let prepared = batches[id] else { break }
-                completed(prepared)
+                driver.books.acknowledged(prepared.runs, prepared.batch)
             case .release(let id):
                 batches[id] = nil
             case .pause(let partitions):
@@ -235,11 +218,6 @@ struct DeliveryDriver {
                 driver.logger.warning("offset commit refused; continuing", metadata: ["error": "\(error)"])
                 for action in machine.handle(.commitRefused(offsets, at: .now)) { _ = try await perform(action) }
             }
-        }
-
-        /// Counts a batch every required sink acknowledged.
-        private func completed(_ prepared: PreparedBatch) {
-            driver.books.acknowledged(prepared.runs, prepared.batch)
         }
     }
 }

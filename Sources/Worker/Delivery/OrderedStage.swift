@@ -28,7 +28,7 @@ extension LedgerStage: OrderedStage {
 
     /// Mirrors every message, valid or not; each event gets its message's leaf index.
     func process(_ batch: StagedBatch) async throws -> @Sendable (inout EventBatch) -> Void {
-        let (leaves, _) = try await append(batch.messages, eventIDs: batch.eventIDs)
+        let leaves = try await append(batch.messages, eventIDs: batch.eventIDs)
         let sources = batch.sources
         return { batch in
             for index in batch.events.indices { batch.events[index].ledgerIndex = leaves[sources[index]] }

@@ -253,15 +253,10 @@ final class SourceStage: @unchecked Sendable {
                 last = max(last, messages[end].offset)
                 end += 1
             }
-            let partition = TopicPartition(topic: topic, partition: number)
-            if var run = runs[partition] {
-                run.first = min(run.first, first)
-                run.last = max(run.last, last)
-                run.count += end - start
-                runs[partition] = run
-            } else {
-                runs[partition] = OffsetRun(first: first, last: last, count: end - start)
-            }
+            runs.add(
+                OffsetRun(first: first, last: last, count: end - start),
+                to: TopicPartition(topic: topic, partition: number)
+            )
             start = end
         }
         for (partition, run) in runs { positions[partition] = max(positions[partition] ?? 0, run.last + 1) }
@@ -292,12 +287,7 @@ final class SourceStage: @unchecked Sendable {
                     "the \(stage.name) stage failed; pausing",
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]
                 )
-                let range = configuration.retryBackoffMilliseconds
-                let deadline =
-                    ContinuousClock.now
-                    + .milliseconds(
-                        min(range.upperBound, range.lowerBound << min(attempt - 1, 16))
-                    )
+                let deadline = ContinuousClock.now + configuration.retryBackoff.delay(afterFailures: attempt)
                 repeat {
                     try Task.checkCancellation()
                     try await holdWhatArrives(timeoutMilliseconds: 50)

@@ -2,72 +2,19 @@ import AuditEvent
 import Kafka
 import Logging
 import Pipeline
-import Telemetry
 
-/// The dead-letter topic as a sink: each rejected message of a batch goes
-/// unchanged, with headers saying why and where it came from
-/// (``DeadLetter/headers(code:field:reason:topic:partition:offset:)``).
-/// Acknowledged once the cluster acknowledged every one of them.
-///
-/// A message too large for the topic (refused by our producer or by the
-/// broker) goes again truncated, with its size and SHA-256 in headers: what
-/// a message holds never stops the worker. Any other failure throws and the
-/// batch is offered again (dead letters are at least once).
-final class DeadLetterSink: Sink, @unchecked Sendable {
-    let name = "dead_letter"
+/// A topic the worker produces to, waiting for every message: one that is
+/// too large for the topic (refused by our producer or by the broker) goes
+/// again truncated, with its size and SHA-256 in headers, so that what a
+/// message holds never stops the worker; any other failure throws and the
+/// sink's batch is offered again (at least once).
+struct TopicOutput: Sendable {
     let topic: String
-    private let producer: KafkaProducer
-    private let books: Books
-    private let logger: Logger
+    let producer: KafkaProducer
+    let books: Books
+    let logger: Logger
 
-    init(topic: String, producer: KafkaProducer, books: Books, logger: Logger) {
-        self.topic = topic
-        self.producer = producer
-        self.books = books
-        self.logger = logger
-    }
-
-    func write(_ batch: EventBatch) async throws -> SinkOutcome {
-        try await send(batch.rejected)
-        return .accepted
-    }
-
-    /// Produces the messages and waits until every one is delivered.
-    func send(_ rejected: [RejectedMessage]) async throws {
-        guard !rejected.isEmpty else { return }
-        try await Self.produce(
-            rejected.map {
-                KafkaProducer.Outgoing(
-                    key: $0.key,
-                    value: $0.value,
-                    headers: DeadLetter.headers(
-                        code: $0.code,
-                        field: $0.field,
-                        reason: $0.reason,
-                        topic: $0.topic,
-                        partition: $0.partition,
-                        offset: $0.offset
-                    )
-                )
-            },
-            to: topic,
-            with: producer,
-            books: books,
-            logger: logger
-        )
-        for message in rejected { logger.debug("dead-lettered", metadata: ["code": "\(message.code)"]) }
-        books.deadLettered(rejected)
-    }
-
-    /// Produces messages and waits for every one; too-large ones go again
-    /// truncated, any other failure throws.
-    static func produce(
-        _ messages: [KafkaProducer.Outgoing],
-        to topic: String,
-        with producer: KafkaProducer,
-        books: Books,
-        logger: Logger
-    ) async throws {
+    func produce(_ messages: [KafkaProducer.Outgoing]) async throws {
         var pending = messages
         while !pending.isEmpty {
             let outcomes = await producer.deliver(pending, to: topic)
@@ -89,32 +36,55 @@ final class DeadLetterSink: Sink, @unchecked Sendable {
     }
 }
 
+/// The dead-letter topic as a sink: each rejected message of a batch goes
+/// unchanged, with headers saying why and where it came from
+/// (``DeadLetter/headers(code:field:reason:topic:partition:offset:)``).
+/// Acknowledged once the cluster acknowledged every one of them.
+struct DeadLetterSink: Sink {
+    let name = "dead_letter"
+    let output: TopicOutput
+
+    func write(_ batch: EventBatch) async throws -> SinkOutcome {
+        try await send(batch.rejected)
+        return .accepted
+    }
+
+    /// Produces the messages and waits until every one is delivered.
+    func send(_ rejected: [RejectedMessage]) async throws {
+        guard !rejected.isEmpty else { return }
+        try await output.produce(
+            rejected.map {
+                KafkaProducer.Outgoing(
+                    key: $0.key,
+                    value: $0.value,
+                    headers: DeadLetter.headers(
+                        code: $0.code,
+                        field: $0.field,
+                        reason: $0.reason,
+                        topic: $0.topic,
+                        partition: $0.partition,
+                        offset: $0.offset
+                    )
+                )
+            }
+        )
+        for message in rejected { output.logger.debug("dead-lettered", metadata: ["code": "\(message.code)"]) }
+        output.books.deadLettered(rejected)
+    }
+}
+
 /// The alerts topic as a sink: every alert as an mcp.audit/1 event, keyed by
 /// member (or by the alert's key when it has no member).
-final class AlertsTopicSink: Sink, @unchecked Sendable {
+struct AlertsTopicSink: Sink {
     let name = "alerts_topic"
-    let topic: String
-    private let producer: KafkaProducer
-    private let books: Books
-    private let logger: Logger
-
-    init(topic: String, producer: KafkaProducer, books: Books, logger: Logger) {
-        self.topic = topic
-        self.producer = producer
-        self.books = books
-        self.logger = logger
-    }
+    let output: TopicOutput
 
     func write(_ batch: EventBatch) async throws -> SinkOutcome {
         guard !batch.alerts.isEmpty else { return .accepted }
-        try await DeadLetterSink.produce(
+        try await output.produce(
             batch.alerts.map {
                 KafkaProducer.Outgoing(key: Array(($0.member ?? $0.key).utf8), value: $0.event.jsonBytes())
-            },
-            to: topic,
-            with: producer,
-            books: books,
-            logger: logger
+            }
         )
         return .accepted
     }
