@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -43,11 +44,13 @@ let package = Package(
 
         // Detection: windows, baselines, detectors, alerts, snapshots; pure Swift, event time only.
         .target(name: "Detection", dependencies: ["AuditEvent"]),
+        // Log records as text or JSON lines (swift-log handler); every command's one logging set-up.
+        .target(name: "Logs", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Pipeline files, the sink protocol, offset tracking: values, no I/O.
         .target(
             name: "Pipeline",
             dependencies: [
-                "AuditEvent", "Detection", "Yams",
+                "AuditEvent", "Detection", "Logs", "Yams",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -57,7 +60,10 @@ let package = Package(
         // POSIX file writes every durable store shares.
         .target(name: "Blocking"),
 
-        .target(name: "Kafka", dependencies: ["CRdKafka", "Blocking"]),
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", "Blocking", .product(name: "Logging", package: "swift-log")]
+        ),
         // The PostgreSQL hot tier: events and alerts, day partitions, COPY, retention.
         .target(
             name: "PostgresSink",
@@ -103,6 +109,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -126,7 +133,7 @@ let package = Package(
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Blocking", "Detection", "TrafficGenerator", "Kafka", "Pipeline",
                 "PostgresSink",
-                "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
+                "Ledger", "Logs", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -159,7 +166,10 @@ let package = Package(
         ),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CLibPQ", "COpenSSL"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PostgresSink", "SIEM", "Worker"]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "PostgresSink", "SIEM", "Worker", "Logs", "Kafka"]
+        ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(
             name: "TelemetryTests",

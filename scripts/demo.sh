@@ -5,15 +5,34 @@
 # syslog collector. Run it through scripts/harness.sh (make demo does), which
 # starts the throwaway PostgreSQL and rsyslog. Each capability joins this
 # script as it lands.
+#
+# It ends with checks (events stored, alerts raised, the ledger verified,
+# readiness, dead letters) and exits 1 when one fails, so a test can run it
+# (DEMO_EVENTS makes it smaller). Every wait is on state, not on time.
 set -euo pipefail
 countersign=${1:-.build/release/countersign}
+events=${DEMO_EVENTS:-100000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/countersign-demo.XXXXXX")
 broker_pid=
+run_pid=
+database=countersign_demo_$$
 cleanup() {
+    [ -n "$run_pid" ] && kill -KILL "$run_pid" 2>/dev/null
     [ -n "$broker_pid" ] && kill -TERM "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+    [ -z "${DEMO_KEEP_DATABASE:-}" ] && dropdb --if-exists "$database" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
+failures=0
+check() { # check DESCRIPTION COMMAND...: prints ok or FAILED, counts failures
+    local what=$1
+    shift
+    if "$@"; then echo "  ok: $what"; else echo "  FAILED: $what"; failures=$((failures + 1)); fi
+}
+
+# A database of its own: the demo can run again, or beside the test suite.
+createdb "$database"
+export PGDATABASE=$database
 
 echo "== countersign dev-broker (librdkafka's mock cluster on loopback)"
 "$countersign" dev-broker --topic mcp.audit:64 --topic mcp.audit.dead-letter:1 --topic mcp.alerts:1 \
@@ -29,8 +48,8 @@ echo
 # members) about 97% stay, so the worker can start after the generator is done.
 # One event every 2 s of event time spreads them over 56 hours: enough for
 # members' baselines and hours of work to be learnt before the incidents.
-echo "== countersign generate: 100,000 gateway events (56 hours of a 100-member organisation), keyed by member, 7 incidents planted"
-"$countersign" generate --count 100000 --seed 42 --tenants 4 --members-per-tenant 25 --spacing-ms 2000 \
+echo "== countersign generate: $events gateway events (one every 2 s of event time, 100 members), keyed by member, 7 incidents planted"
+"$countersign" generate --count "$events" --seed 42 --tenants 4 --members-per-tenant 25 --spacing-ms 2000 \
     --brokers "$broker" --topic mcp.audit --incidents 7 --labels "$work/labels.jsonl"
 echo "ground truth (what detection should find):"
 sed 's/^/  /' "$work/labels.jsonl"
@@ -46,6 +65,7 @@ echo "== countersign ledger keygen: the ledger's signing key (the auditor gets t
 "$countersign" ledger keygen --name countersign.demo/acme-audit --out "$work/ledger"
 
 echo
+cef_before=$(grep -c 'CEF:0|' "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" 2>/dev/null || true)
 echo "== countersign run --pipeline Pipelines/demo.yaml (stopped with SIGTERM once the topic is drained)"
 : "${COUNTERSIGN_TEST_SYSLOG_TLS:?run the demo through scripts/harness.sh (make demo)}"
 COUNTERSIGN_KAFKA=$broker COUNTERSIGN_STATE=$work/state \
@@ -59,26 +79,40 @@ run_pid=$!
 # stops on SIGTERM as it would under systemd or Kubernetes.
 # While it runs: what Prometheus (started by the harness) scrapes.
 metrics_url=http://$COUNTERSIGN_TEST_METRICS_LISTEN
+scrape() { curl -sf --max-time 5 "$metrics_url/metrics" || true; }
+sum() { awk -v name="$1" 'index($1, name "{") == 1 || $1 == name {s += $2} END {print s + 0}'; }
 previous=-1
-for _ in $(seq 1 600); do
-    consumed=$( (curl -sf "$metrics_url/metrics" || true) | awk '/^countersign_events_consumed_total/ {s += $2} END {print s + 0}')
-    # Drained: something consumed, and nothing new for two seconds.
-    [ "${consumed:-0}" -gt 0 ] && [ "$consumed" -eq "$previous" ] && break
-    previous=$consumed
+drained=
+for _ in $(seq 1 900); do
     kill -0 "$run_pid" 2>/dev/null || break
-    sleep 2
+    metrics=$(scrape)
+    consumed=$(sum countersign_events_consumed_total <<<"$metrics")
+    dead=$(sum countersign_dead_lettered_total <<<"$metrics")
+    lag=$(sum countersign_consumer_lag_messages <<<"$metrics")
+    # Drained: every message taken (the malformed ones included), no lag
+    # left, and the count unchanged since the previous reading.
+    if [ "$consumed" -gt 0 ] && [ "$dead" -ge 3 ] && [ "$lag" -eq 0 ] && [ "$consumed" -eq "$previous" ]; then
+        drained=yes
+        break
+    fi
+    previous=$consumed
+    sleep 1
 done
-if ! kill -0 "$run_pid" 2>/dev/null; then
-    echo "the worker stopped before the topic was drained:" >&2
+if [ -z "$drained" ]; then
+    echo "the worker did not drain the topic (it stopped, or 15 minutes passed):" >&2
     tail -n 20 "$work/run.log" >&2
     exit 1
 fi
-echo "-- /readyz: $(curl -s "$metrics_url/readyz")"
-echo "-- /metrics, a few of its $(curl -s "$metrics_url/metrics" | grep -vc '^#') series:"
-curl -s "$metrics_url/metrics" | grep -E '^countersign_(alerts_total|dead_lettered_total|ledger_entries|siem_messages_total|sink_write_duration_seconds_count|detection_keys)' |
-    sed 's/^/  /' | head -24
+ready=$(curl -s --max-time 5 "$metrics_url/readyz" || true)
+echo "-- /readyz: $ready"
+metrics=$(scrape)
+echo "-- /metrics, a few of its $(grep -vc '^#' <<<"$metrics" || true) series:"
+grep -E '^countersign_(alerts_total|dead_lettered_total|ledger_entries|siem_messages_total|sink_write_duration_seconds_count|detection_keys)' <<<"$metrics" |
+    sed 's/^/  /' | head -24 || true
 kill -TERM "$run_pid"
-wait "$run_pid"
+status=0
+wait "$run_pid" || status=$?
+run_pid=
 cat "$work/run.out"
 
 echo
@@ -93,7 +127,8 @@ head -3 "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" | cut -c1-300
 echo
 echo "== the ledger: every raw message (malformed ones too) in a Merkle tree with a signed checkpoint"
 cat "$work/ledger-dir/checkpoint"
-"$countersign" ledger verify --dir "$work/ledger-dir" --key "$work/ledger.pub"
+verified=0
+"$countersign" ledger verify --dir "$work/ledger-dir" --key "$work/ledger.pub" || verified=$?
 id=$(psql -XAtc "SELECT event_id || ' ' || ledger_index FROM events WHERE ledger_index IS NOT NULL ORDER BY occurred_at DESC LIMIT 1")
 echo "an analyst found event ${id% *} in PostgreSQL (ledger_index ${id#* }); its inclusion proof:"
 "$countersign" ledger prove --dir "$work/ledger-dir" --key "$work/ledger.pub" --index "${id#* }" |
@@ -108,3 +143,25 @@ echo
 echo "== the dead-letter topic, read back with kcat: the reason travels in the headers"
 kcat -b "$broker" -C -t mcp.audit.dead-letter -e -q \
     -f 'offset %o of partition %p: %h\n' | sed 's/countersign\.//g' | cut -c1-150
+
+echo
+echo "== checks"
+stored=$(psql -XAtc "SELECT count(*) FROM events")
+alerts=$(psql -XAtc "SELECT count(*) FROM alerts")
+letters=$(kcat -b "$broker" -C -t mcp.audit.dead-letter -e -q -f '.\n' | wc -l)
+consumed_total=$(sum countersign_events_consumed_total <<<"$metrics")
+check "the worker exited 0 on SIGTERM" [ "$status" -eq 0 ]
+check "/readyz said ready while the worker ran" [ "$ready" = "ready" ]
+check "PostgreSQL holds every consumed event but the 3 malformed ($stored of $consumed_total consumed)" \
+    [ "$stored" -eq $((consumed_total - 3)) ]
+check "detection raised alerts ($alerts)" [ "$alerts" -gt 0 ]
+check "the dead-letter topic holds the 3 malformed messages ($letters)" [ "$letters" -eq 3 ]
+check "the ledger verifies against its signed checkpoint" [ "$verified" -eq 0 ]
+cef_after=$(grep -c 'CEF:0|' "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" || true)
+check "rsyslog received the alerts as CEF over TLS ($((cef_after - ${cef_before:-0})) lines)" \
+    [ "$cef_after" -gt "${cef_before:-0}" ]
+if [ "$failures" -gt 0 ]; then
+    echo "demo: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "demo: all checks passed"

@@ -30,22 +30,63 @@ public struct KafkaProperties: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A new librdkafka client of `type` with these properties. `prepare`
-    /// sets callbacks and the opaque pointer on the configuration first. The
-    /// caller owns the handle. librdkafka's own message is not passed on: it
-    /// can quote a property's value.
+    /// sets callbacks and the opaque pointer on the configuration first; the
+    /// log and error callbacks are always ours. The caller owns the handle.
+    /// librdkafka's reason for refusing (a missing CA file, a bad SASL
+    /// mechanism) is passed on with every secret value masked.
     func makeClient(
         _ type: rd_kafka_type_t,
         role: String,
         prepare: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) -> OpaquePointer {
         let configuration = try makeConfiguration()
+        KafkaLog.install(on: configuration)
         prepare(configuration)
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, configuration, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(configuration)
-            throw KafkaError(code: "client", reason: "could not create the \(role)")
+            let reason = redacting(String(cString: errorText))
+            throw KafkaError(
+                code: "client",
+                reason: "could not create the \(role): \(reason.isEmpty ? "librdkafka gave no reason" : reason)"
+            )
         }
         return handle  // owns the configuration now
+    }
+
+    /// `text` with the value of every secret property replaced, for
+    /// librdkafka messages that may quote one.
+    public func redacting(_ text: String) -> String {
+        var result = text
+        for (key, value) in values where Self.isSecret(key) && !value.isEmpty {
+            result = result.replacing(value, with: "<redacted>")
+        }
+        return result
+    }
+
+    /// What librdkafka refuses in these properties, checked by librdkafka
+    /// itself (unknown names, values out of range or of the wrong type), one
+    /// reason per refused key. `check` runs this so a misspelt property
+    /// fails before deployment instead of at the first start.
+    public func refusals() -> [String: String] {
+        guard let configuration = rd_kafka_conf_new() else { return [:] }
+        defer { rd_kafka_conf_destroy(configuration) }
+        var refused: [String: String] = [:]
+        var errorText = [CChar](repeating: 0, count: 512)
+        for key in values.keys.sorted() {
+            let result = rd_kafka_conf_set(configuration, key, values[key]!, &errorText, errorText.count)
+            switch result {
+            case RD_KAFKA_CONF_OK: continue
+            case RD_KAFKA_CONF_UNKNOWN: refused[key] = "librdkafka has no property of this name"
+            default:
+                // librdkafka's text quotes the value: kept for plain
+                // properties, masked for secrets.
+                refused[key] =
+                    Self.isSecret(key)
+                    ? "librdkafka refuses the value" : "librdkafka: \(String(cString: errorText))"
+            }
+        }
+        return refused
     }
 
     /// A new librdkafka configuration object holding these properties; the

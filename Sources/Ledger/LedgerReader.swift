@@ -105,8 +105,50 @@ public final class LedgerReader {
     }
 
     /// The stored entry of leaf `index` (a pointer for an oversized message).
+    /// It reads and parses the entry's whole bundle: for a run of leaves use
+    /// `entries(_:size:)`.
     public func storedEntry(_ index: UInt64, size: UInt64) throws(LedgerError) -> [UInt8] {
         try bundle(index / 256, size: size)[Int(index % 256)]
+    }
+
+    /// The stored entries of the leaves in `range`, in order, each entry
+    /// bundle read and parsed once. `storedEntry` per leaf reads and parses
+    /// the same bundle 256 times: `ledger export` of a million entries took
+    /// 37 s that way, against 1.5 s for `verify`, which reads each bundle
+    /// once.
+    public func entries(_ range: Range<UInt64>, size: UInt64) -> StoredEntries {
+        StoredEntries(reader: self, range: range, size: size)
+    }
+
+    /// Stored entries of consecutive leaves, one bundle in memory at a time:
+    /// see `entries(_:size:)`.
+    public struct StoredEntries {
+        private let reader: LedgerReader
+        private let size: UInt64
+        private let end: UInt64
+        private var index: UInt64
+        private var bundleIndex: UInt64?
+        private var bundle: [[UInt8]] = []
+
+        init(reader: LedgerReader, range: Range<UInt64>, size: UInt64) {
+            self.reader = reader
+            self.size = size
+            end = range.upperBound
+            index = range.lowerBound
+        }
+
+        /// The next leaf's index and stored entry (a pointer for an oversized
+        /// message), or nil after the range's last.
+        public mutating func next() throws(LedgerError) -> (index: UInt64, entry: [UInt8])? {
+            guard index < end else { return nil }
+            guard index < size else { throw LedgerError("leaf \(index) is beyond the tree of size \(size)") }
+            if bundleIndex != index / 256 {
+                bundle = try reader.bundle(index / 256, size: size)
+                bundleIndex = index / 256
+            }
+            defer { index += 1 }
+            return (index, bundle[Int(index % 256)])
+        }
     }
 
     /// The message bytes of a stored entry: itself, or the content a

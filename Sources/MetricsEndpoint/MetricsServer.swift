@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import Telemetry
@@ -96,7 +97,32 @@ public struct MetricsServer: Service {
             },
             logger: logger
         )
-        try await app.run()
+        do {
+            try await app.run()
+        } catch let error as IOError
+            where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL
+            || error.errnoCode == EACCES
+        {
+            throw MetricsEndpointError(host: host, port: port, errno: error.errnoCode)
+        }
+    }
+}
+
+/// The endpoint could not listen: names the address and what to change.
+public struct MetricsEndpointError: Error, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let errno: Int32
+
+    public var description: String {
+        let reason = String(cString: strerror(errno)).lowercased()
+        let hint =
+            switch errno {
+            case EADDRINUSE: "another process (another worker, an exporter) listens there; pick a free port"
+            case EACCES: "ports below 1024 need privileges; pick a port above 1023"
+            default: "the host is not an address of this machine; use 0.0.0.0, 127.0.0.1 or one of its addresses"
+            }
+        return "cannot listen on \(host):\(port) for /metrics and /readyz: \(reason); \(hint) (metrics.listen)"
     }
 }
 

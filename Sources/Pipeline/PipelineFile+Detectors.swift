@@ -3,8 +3,10 @@ import Detection
 /// The `detectors:` section: engine-wide settings, then one block per
 /// detector. Every key is optional; defaults are DetectionSettings'.
 extension PipelineFile {
+    /// `source` (when it could be read) is for the feedback-loop check of `alerts_topic`.
     static func detectors(
-        _ object: inout YAMLObject
+        _ object: inout YAMLObject,
+        source: PipelineSpec.Source?
     ) throws(PipelineFileError) -> (DetectionSettings, PipelineSpec.DetectionStageSpec) {
         var d = DetectionSettings()
         var stage = PipelineSpec.DetectionStageSpec()
@@ -16,6 +18,14 @@ extension PipelineFile {
         ])
         stage.enabled = try object.boolean("enabled", default: true)
         stage.alertsTopic = try object.optionalString("alerts_topic")
+        if let topic = stage.alertsTopic, let source,
+            source.topics.contains(topic) || topic == source.deadLetterTopic
+        {
+            let what = source.topics.contains(topic) ? "a consumed topic" : "the dead-letter topic"
+            object.note(
+                object.error(key: "alerts_topic", "is \(what): alerts would be read back as events (a feedback loop)")
+            )
+        }
         stage.stateDirectory = try object.optionalString("state_directory")
         stage.snapshotIntervalSeconds = try object.integer(
             "snapshot_interval_seconds",

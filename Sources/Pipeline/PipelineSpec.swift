@@ -1,4 +1,6 @@
 import Detection
+import Logging
+import Logs
 
 /// A pipeline file, decoded: what one worker consumes, its bounds, and its sinks.
 ///
@@ -80,6 +82,7 @@ public struct PipelineSpec: Sendable {
     public var ledger: Ledger?
     /// The `metrics:` section: the Prometheus endpoint; nil serves none.
     public var metrics: Metrics?
+    public var log = Log()
 
     public struct Metrics: Sendable, Hashable {
         public var host = "127.0.0.1"
@@ -98,6 +101,14 @@ public struct PipelineSpec: Sendable {
         public var checkpointIntervalSeconds = 10.0
         /// A full verification this often (0: never).
         public var verifyIntervalSeconds = 3_600.0
+        public init() {}
+    }
+
+    /// The `log:` section: what is written and how (flags of `run` override it).
+    public struct Log: Sendable, Hashable {
+        public var level = Logger.Level.info
+        public var format = LogFormat.text
+
         public init() {}
     }
 

@@ -138,4 +138,14 @@ public protocol Sink: Sendable {
 
     /// Returns when the batch is safe; rows refused for good come back as rejections.
     func write(_ batch: EventBatch) async throws -> SinkOutcome
+
+    /// Checks, without writing anything, that the sink can work now (a
+    /// connection, a TLS handshake); throws why not. Readiness runs it at
+    /// start and again while it fails, never on the write path.
+    func probe() async throws
+}
+
+extension Sink {
+    /// Sinks with nothing to reach (a file opened at start, counters) are always ready.
+    public func probe() async throws {}
 }

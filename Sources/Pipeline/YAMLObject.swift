@@ -1,9 +1,14 @@
 internal import Yams
 
-/// Where a pipeline file came from, for errors and interpolation.
+/// Where a pipeline file came from, for errors and interpolation, and what
+/// reading it collects: its problems, and (for the configuration reference)
+/// every key the decoder asks for.
 struct Context {
     var file: String
     var environment: [String: String]
+    var checks = PipelineChecks.none
+    let diagnostics = Diagnostics()
+    var schema: SchemaRecorder?
 }
 
 /// A YAML mapping being read: typed accessors that name file, line and key
@@ -14,6 +19,8 @@ public struct YAMLObject {
     let line: Int?
     let context: Context
     private var used: Set<String> = []
+    /// Keys asked for, present or not: the vocabulary for "did you mean".
+    private var asked: Set<String> = []
 
     /// `line` is where the mapping's key stands in its parent (its own mark
     /// points at its first member).
@@ -45,6 +52,9 @@ public struct YAMLObject {
         self.pairs = pairs
     }
 
+    /// Whether the mapping has `key` at all.
+    public func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
     func fullKey(_ key: String) -> String { path.map { "\($0).\(key)" } ?? key }
 
     public func error(key: String?, _ message: String, line: Int? = nil) -> PipelineFileError {
@@ -58,17 +68,42 @@ public struct YAMLObject {
 
     private func line(of key: String) -> Int? { pairs.first { $0.key == key }?.line }
 
-    /// Refuses keys outside `known` before anything else is read, so a typo
-    /// in a required key reads "unknown key", not "required".
-    /// Refuses any key not in `known` and not read already (keys every
-    /// entry of a list shares are read by the caller first).
+    /// Records every key outside `known` and not read already (keys every
+    /// entry of a list shares are read by the caller first) as unknown,
+    /// with the known key it is closest to. Called before anything else is
+    /// read, so a typo in a required key reads "unknown key", not "required".
     public func only(_ known: Set<String>) throws(PipelineFileError) {
-        if let unknown = pairs.first(where: { !known.contains($0.key) && !used.contains($0.key) }) {
-            throw error(key: unknown.key, "unknown key", line: unknown.line)
+        for pair in pairs where !known.contains(pair.key) && !used.contains(pair.key) {
+            context.diagnostics.record(unknown(pair, candidates: known.union(used)))
         }
     }
 
+    private func unknown(_ pair: (key: String, value: Node, line: Int?), candidates: Set<String>) -> PipelineFileError {
+        let hint = closest(to: pair.key, in: candidates.sorted()).map { "; did you mean '\($0)'?" } ?? ""
+        return error(key: pair.key, "unknown key" + hint, line: pair.line)
+    }
+
+    /// A required key is absent: when a key of the mapping looks like a
+    /// misspelling of it, that unknown key is the problem to report.
+    private func missing(_ key: String) -> PipelineFileError {
+        if let typo = pairs.first(where: { !used.contains($0.key) && closest(to: $0.key, in: [key]) != nil }) {
+            return unknown(typo, candidates: [key])
+        }
+        return error(key: key, "required")
+    }
+
+    /// Records a problem and lets reading go on (the caller uses a default),
+    /// so one run of `check` reports every mistake.
+    public func note(_ problem: PipelineFileError) { context.diagnostics.record(problem) }
+
+    /// For the configuration reference: what this key is, when the decoder
+    /// runs in recording mode.
+    private func describe(_ key: String, _ type: String, _ fallback: String?, _ constraint: String? = nil) {
+        context.schema?.record(path: fullKey(key), type: type, fallback: fallback, constraint: constraint)
+    }
+
     private mutating func value(_ key: String) -> Node? {
+        asked.insert(key)
         guard let pair = pairs.first(where: { $0.key == key }) else { return nil }
         used.insert(key)
         return pair.value
@@ -112,7 +147,8 @@ public struct YAMLObject {
     }
 
     public mutating func string(_ key: String) throws(PipelineFileError) -> String {
-        guard let node = value(key) else { throw error(key: key, "required") }
+        describe(key, "text", "required")
+        guard let node = value(key) else { throw missing(key) }
         let result = try text(node, key: key)
         if result.isEmpty { throw error(key: key, "must not be empty", line: node.mark?.line) }
         return result
@@ -123,12 +159,15 @@ public struct YAMLObject {
         default fallback: Int,
         in range: ClosedRange<Int>
     ) throws(PipelineFileError) -> Int {
+        describe(key, "integer", "\(fallback)", "\(range.lowerBound) to \(range.upperBound)")
         guard let node = value(key) else { return fallback }
         guard let number = Int(try text(node, key: key)) else {
-            throw error(key: key, "expected a whole number", line: node.mark?.line)
+            note(error(key: key, "expected a whole number", line: node.mark?.line))
+            return fallback
         }
         guard range.contains(number) else {
-            throw error(key: key, "must be between \(range.lowerBound) and \(range.upperBound)", line: node.mark?.line)
+            note(error(key: key, "must be between \(range.lowerBound) and \(range.upperBound)", line: node.mark?.line))
+            return fallback
         }
         return number
     }
@@ -138,36 +177,60 @@ public struct YAMLObject {
         default fallback: Double,
         in range: ClosedRange<Double>
     ) throws(PipelineFileError) -> Double {
+        describe(
+            key,
+            "number",
+            Self.plain(fallback),
+            "\(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound))"
+        )
         guard let node = value(key) else { return fallback }
         guard let number = Double(try text(node, key: key)), number.isFinite else {
-            throw error(key: key, "expected a number", line: node.mark?.line)
+            note(error(key: key, "expected a number", line: node.mark?.line))
+            return fallback
         }
         guard range.contains(number) else {
-            throw error(key: key, "must be between \(range.lowerBound) and \(range.upperBound)", line: node.mark?.line)
+            note(error(key: key, "must be between \(range.lowerBound) and \(range.upperBound)", line: node.mark?.line))
+            return fallback
         }
         return number
     }
 
+    /// `10` rather than `10.0`, and a Float default (`0.01`) as written,
+    /// not as its Double widening.
+    static func plain(_ number: Double) -> String {
+        if number == number.rounded() && abs(number) <= 1e15 { return "\(Int(number))" }
+        return Double(Float(number)) == number ? "\(Float(number))" : "\(number)"
+    }
+
     public mutating func boolean(_ key: String, default fallback: Bool) throws(PipelineFileError) -> Bool {
+        describe(key, "boolean", "\(fallback)")
         guard let node = value(key) else { return fallback }
         switch try text(node, key: key) {
         case "true": return true
         case "false": return false
-        default: throw error(key: key, "expected true or false", line: node.mark?.line)
+        default:
+            note(error(key: key, "expected true or false", line: node.mark?.line))
+            return fallback
         }
     }
 
     public mutating func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(PipelineFileError) -> Int? {
+        asked.insert(key)
+        describe(key, "integer", nil, "\(range.lowerBound) to \(range.upperBound)")
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try integer(key, default: range.lowerBound, in: range)
     }
 
     public mutating func optionalString(_ key: String) throws(PipelineFileError) -> String? {
+        asked.insert(key)
+        describe(key, "text", nil)
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try string(key)
     }
 
     public mutating func optionalStringList(_ key: String) throws(PipelineFileError) -> [String]? {
+        asked.insert(key)
+        describe(key, "list of text", nil)
         guard pairs.contains(where: { $0.key == key }) else { return nil }
         return try stringList(key)
     }
@@ -176,19 +239,26 @@ public struct YAMLObject {
         _ key: String,
         default fallback: E?
     ) throws(PipelineFileError) -> E where E.RawValue == String {
+        let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+        describe(key, "one of: \(allowed)", fallback?.rawValue)
         guard let node = value(key) else {
             if let fallback { return fallback }
-            throw error(key: key, "required")
+            throw missing(key)
         }
-        guard let result = E(rawValue: try text(node, key: key)) else {
-            let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
-            throw error(key: key, "expected one of: \(allowed)", line: node.mark?.line)
+        let raw = try text(node, key: key)
+        guard let result = E(rawValue: raw) else {
+            let hint = closest(to: raw, in: E.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
+            let problem = error(key: key, "expected one of: \(allowed)" + hint, line: node.mark?.line)
+            guard let fallback else { throw problem }
+            note(problem)
+            return fallback
         }
         return result
     }
 
     public mutating func stringList(_ key: String) throws(PipelineFileError) -> [String] {
-        guard let node = value(key) else { throw error(key: key, "required") }
+        describe(key, "list of text", "required")
+        guard let node = value(key) else { throw missing(key) }
         guard case .sequence(let sequence) = node else {
             throw error(key: key, "expected a list", line: node.mark?.line)
         }
@@ -199,6 +269,7 @@ public struct YAMLObject {
 
     /// Every pair of this mapping as text (for pass-through properties).
     public mutating func stringMap() throws(PipelineFileError) -> [String: String] {
+        context.schema?.record(path: path ?? "", type: "mapping of text", fallback: nil, constraint: nil)
         var result: [String: String] = [:]
         for pair in pairs {
             used.insert(pair.key)
@@ -208,17 +279,20 @@ public struct YAMLObject {
     }
 
     public mutating func object(_ key: String) throws(PipelineFileError) -> YAMLObject {
-        guard let node = value(key) else { throw error(key: key, "required") }
+        describe(key, "section", "required")
+        guard let node = value(key) else { throw missing(key) }
         return try YAMLObject(node, path: fullKey(key), line: line(of: key), context: context)
     }
 
     public mutating func optionalObject(_ key: String) throws(PipelineFileError) -> YAMLObject? {
+        describe(key, "section", nil)
         guard let node = value(key) else { return nil }
         return try YAMLObject(node, path: fullKey(key), line: line(of: key), context: context)
     }
 
     public mutating func objectList(_ key: String) throws(PipelineFileError) -> [YAMLObject] {
-        guard let node = value(key) else { throw error(key: key, "required") }
+        describe(key, "list of sections", "required")
+        guard let node = value(key) else { throw missing(key) }
         guard case .sequence(let sequence) = node else {
             throw error(key: key, "expected a list", line: node.mark?.line)
         }
@@ -229,10 +303,33 @@ public struct YAMLObject {
         return result
     }
 
-    /// Refuses any key nobody asked for: a typo must not be silently ignored.
+    /// Records every key nobody asked for: a typo must not be silently ignored.
     public func finish() throws(PipelineFileError) {
-        if let unknown = pairs.first(where: { !used.contains($0.key) }) {
-            throw error(key: unknown.key, "unknown key", line: unknown.line)
+        for pair in pairs where !used.contains(pair.key) {
+            note(unknown(pair, candidates: asked))
+        }
+    }
+
+    /// A path to a file that must exist and be readable now (a key, a
+    /// certificate): a missing one is named here rather than at start-up.
+    public mutating func optionalFile(_ key: String) throws(PipelineFileError) -> String? {
+        let line = pairs.first { $0.key == key }?.value.mark?.line
+        guard let path = try optionalString(key) else { return nil }
+        checkFile(path, key: key, line: line)
+        return path
+    }
+
+    public mutating func file(_ key: String) throws(PipelineFileError) -> String {
+        let line = pairs.first { $0.key == key }?.value.mark?.line
+        let path = try string(key)
+        checkFile(path, key: key, line: line)
+        return path
+    }
+
+    /// Records why `path` (the value of `key`) cannot be read, if it cannot.
+    public func checkFile(_ path: String, key: String, line: Int? = nil) {
+        if let reason = context.checks.unreadableFile(path) {
+            note(error(key: key, "cannot read '\(path)': \(reason)", line: line))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Blocking
 import CLibPQ
+import Logging
 
 /// One libpq connection. One instance owns one `PGconn` and closes it in
 /// `deinit`; every call blocks inside libpq, so it runs on the connection's
@@ -21,10 +22,26 @@ public final class PostgresConnection: @unchecked Sendable {
                 PQfinish(connection)
                 return .failure(PostgresError("connecting", message: message))
             }
+            // Server notices (`relation already exists, skipping`) go to our
+            // logger at debug instead of libpq's raw `NOTICE:` lines on stderr.
+            PQsetNoticeProcessor(
+                connection,
+                { _, message in
+                    guard let message else { return }
+                    PostgresConnection.notices.debug(
+                        "\(PostgresConnection.firstLine(message))",
+                        metadata: ["source": "postgresql"]
+                    )
+                },
+                nil
+            )
             return .success(UncheckedPointer(pointer: connection))
         }
         return PostgresConnection(try result.get().pointer)
     }
+
+    /// Made at first use, after the command set up logging.
+    static let notices = Logger(label: "postgresql")
 
     private init(_ connection: OpaquePointer) {
         self.connection = connection

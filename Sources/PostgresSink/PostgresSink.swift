@@ -51,7 +51,7 @@ public struct PostgresSettings: Sendable, Hashable {
 /// reconnects.
 public actor PostgresSink: Sink {
     public nonisolated let name = "postgres"
-    public let settings: PostgresSettings
+    public nonisolated let settings: PostgresSettings
     private let logger: Logger
     private var connections: [PostgresConnection?]
     /// Days whose partition is known to exist.
@@ -75,6 +75,13 @@ public actor PostgresSink: Sink {
     /// (for benchmarks against psql).
     public static func copyText(_ events: [ConsumedEvent]) -> [UInt8] { EventRows.encode(events[...]) }
     public static let eventColumns = EventRows.columns
+
+    /// A connection of its own and `SELECT 1`: the server answers and
+    /// accepts our credentials (and TLS, when the conninfo asks for it).
+    public nonisolated func probe() async throws {
+        let connection = try await PostgresConnection.connect(settings.conninfo)
+        try await connection.execute("SELECT 1")
+    }
 
     public func write(_ batch: EventBatch) async throws -> SinkOutcome {
         let first = try await connected(0)

@@ -12,6 +12,7 @@ extension SIEMSink: SinkKind {
             "max_message_bytes", "filter", "tls", "spool", "replay_window_seconds", "reconnect_max_seconds",
         ])
         let host = try entry.string("host")
+        if let problem = hostProblem(host) { entry.note(entry.error(key: "host", problem)) }
         let transport: SyslogEndpoint.Transport = try entry.enumeration("transport", default: .tcp)
         let port = try entry.integer("port", default: transport == .tls ? 6_514 : 514, in: 1...65_535)
         let framing: SyslogEndpoint.Framing = try entry.enumeration("framing", default: .octetCounting)
@@ -73,6 +74,18 @@ extension SIEMSink: SinkKind {
         }
     }
 
+    /// A host name or address only: `siem.example:6514` or a URL would be
+    /// looked up as a name and fail at the first alert, far from the typo.
+    /// An IPv6 address (several colons, no brackets) is a host.
+    static func hostProblem(_ host: String) -> String? {
+        if host.contains("://") { return "expected a host name or address, not a URL; the port goes in `port`" }
+        if host.hasPrefix("[") { return "expected an address without brackets or port; the port goes in `port`" }
+        let colons = host.filter { $0 == ":" }.count
+        if colons == 1 { return "expected a host name or address without ':port'; the port goes in `port`" }
+        if host.contains(where: { $0 == " " || $0 == "/" }) { return "expected a host name or address" }
+        return nil
+    }
+
     private static func seconds(
         _ entry: inout YAMLObject,
         _ key: String,
@@ -85,9 +98,9 @@ extension SIEMSink: SinkKind {
     private static func tlsOptions(_ tls: inout YAMLObject) throws(PipelineFileError) -> TLSOptions {
         try tls.only(["ca_file", "cert_file", "key_file", "server_name", "verify"])
         let options = TLSOptions(
-            caFile: try tls.optionalString("ca_file"),
-            certificateFile: try tls.optionalString("cert_file"),
-            keyFile: try tls.optionalString("key_file"),
+            caFile: try tls.optionalFile("ca_file"),
+            certificateFile: try tls.optionalFile("cert_file"),
+            keyFile: try tls.optionalFile("key_file"),
             serverName: try tls.optionalString("server_name"),
             verify: try tls.boolean("verify", default: TLSOptions().verify)
         )

@@ -45,7 +45,7 @@ public struct SIEMSettings: Sendable, Hashable {
 /// it drains the spool and checks the connection between batches.
 public actor SIEMSink: Sink, Service {
     public nonisolated let name = "siem"
-    public let settings: SIEMSettings
+    public nonisolated let settings: SIEMSettings
     private let delivery: SyslogDelivery
     private let blocking = BlockingQueue(label: "countersign.siem")
     public private(set) var truncated = 0
@@ -65,6 +65,24 @@ public actor SIEMSink: Sink, Service {
         get async {
             await blocking.run { [delivery] in delivery.counters }
         }
+    }
+
+    /// Opens a connection of its own (TCP connect, and the TLS handshake
+    /// with certificate checks for `tls`) and closes it: the delivery's
+    /// connection and queue are never held up by a probe.
+    public nonisolated func probe() async throws {
+        let endpoint = settings.endpoint
+        let queue = BlockingQueue(label: "countersign.siem.probe")
+        let result: Result<Void, SyslogSendError> = await queue.run {
+            let connection = SyslogConnection(endpoint: endpoint)
+            do throws(SyslogSendError) {
+                try connection.connectIfNeeded()
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
     }
 
     /// Messages handed to the collector (the figure tests and the run summary use).

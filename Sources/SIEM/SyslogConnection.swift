@@ -77,20 +77,26 @@ final class SyslogConnection {
         defer { freeaddrinfo(list) }
         var entry: UnsafeMutablePointer<addrinfo>? = first
         var connected: Int32 = -1
+        var lastError: Int32 = 0
         while let candidate = entry, connected < 0 {
             let fd = socket(candidate.pointee.ai_family, candidate.pointee.ai_socktype, candidate.pointee.ai_protocol)
             if fd >= 0 {
                 if connect(fd, candidate.pointee.ai_addr, candidate.pointee.ai_addrlen) == 0 {
                     connected = fd
                 } else {
+                    lastError = errno
                     close(fd)
                 }
+            } else {
+                lastError = errno
             }
             entry = candidate.pointee.ai_next
         }
         guard connected >= 0 else {
+            let reason = lastError == 0 ? "" : ": \(String(cString: strerror(lastError)).lowercased())"
             throw SyslogSendError(
-                description: "cannot connect to \(endpoint.host):\(endpoint.port) (\(endpoint.transport.rawValue))"
+                description:
+                    "cannot connect to \(endpoint.host):\(endpoint.port) (\(endpoint.transport.rawValue))\(reason)"
             )
         }
         var one: Int32 = 1

@@ -12,9 +12,12 @@ final class Books: Sendable {
     private let totals = Mutex(SourceStatistics())
     /// The instruments, for the gauges the source sets itself (lag, detection keys, the ledger).
     let metrics: PipelineMetrics?
+    /// What is failing now, for /readyz.
+    let health: Health
 
-    init(metrics: PipelineMetrics?) {
+    init(metrics: PipelineMetrics?, health: Health = Health()) {
         self.metrics = metrics
+        self.health = health
     }
 
     var snapshot: SourceStatistics { totals.withLock { $0 } }
@@ -57,10 +60,16 @@ final class Books: Sendable {
 
     func truncatedDeadLetter() { update { $0.truncatedDeadLetters += 1 } }
 
-    /// A sink's write, or a stage (sink nil), failed.
-    func writeFailed(sink: String?) {
+    /// A sink's write, or a stage (the ledger, detection), failed: counted,
+    /// and the part reads as failing in /readyz until it succeeds again.
+    func writeFailed(_ part: String, isSink: Bool, error: any Error) {
         update { $0.sinkFailures += 1 }
-        if let sink { metrics?.sinkFailed(sink) }
+        if isSink { metrics?.sinkFailed(part) }
+        health.set(part, .writes, failing: "writes failing: \(error)")
+    }
+
+    func writeSucceeded(_ part: String) {
+        health.set(part, .writes, failing: nil)
     }
 
     func sinkWrote(_ sink: String, events: Int, seconds: Double) {

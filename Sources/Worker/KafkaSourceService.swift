@@ -48,18 +48,36 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         books = Books(metrics: metrics)
     }
 
-    /// Ready when a broker answers and no sink or ledger write is failing;
-    /// otherwise the reasons.
-    public func readiness() async -> (ready: Bool, reasons: [String]) {
-        var reasons: [String] = []
-        if let consumer = consumerBox.withLock({ $0 }) {
-            if !(await consumer.brokerReachable()) { reasons.append("no Kafka broker answers") }
-        } else {
-            reasons.append("the consumer has not started")
+    /// Ready when the broker answers, every sink and the ledger passed
+    /// their probes and none is failing its writes; otherwise each failing
+    /// part by name and why. Answers at once from cached results (the
+    /// ``ReadinessMonitor`` keeps them current).
+    public func readiness() -> (ready: Bool, reasons: [String]) { books.health.readiness }
+
+    /// What the readiness monitor checks: the broker (every few seconds),
+    /// every sink (a connection, a handshake) and the ledger's directory.
+    public var readinessParts: [ReadinessMonitor.Part] {
+        let servers = configuration.kafka["bootstrap.servers"] ?? ""
+        var parts = [
+            ReadinessMonitor.Part(name: "kafka", always: true) { [self] in
+                guard let consumer = consumerBox.withLock({ $0 }) else {
+                    throw ReadinessError("the consumer has not started")
+                }
+                guard await consumer.brokerReachable(timeoutMilliseconds: 1_000) else {
+                    throw ReadinessError("no broker of \(servers) answers")
+                }
+            }
+        ]
+        for sink in sinks { parts.append(ReadinessMonitor.Part(name: sink.name) { try await sink.probe() }) }
+        if let ledger = configuration.ledger {
+            let directory = ledger.directory
+            parts.append(ReadinessMonitor.Part(name: "ledger") { try ReadinessMonitor.writableDirectory(directory) })
         }
-        if statistics.writesFailing { reasons.append("a sink or the ledger is failing its writes") }
-        return (reasons.isEmpty, reasons)
+        return parts
     }
+
+    /// What is failing now (shared with the monitor).
+    public var health: Health { books.health }
 
     public var statistics: SourceStatistics { books.snapshot }
 
@@ -121,7 +139,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             books: books,
             logger: logger
         )
-        logger.info("source started", metadata: ["topics": "\(configuration.topics)"])
+        logger.info("source started", metadata: ["topics": "\(configuration.topics.joined(separator: ","))"])
         let abandoned = try await driver.run()
         if abandoned {
             logger.warning(
@@ -139,6 +157,6 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             logger.warning("ledger checkpoint not written at shutdown", metadata: ["error": "\(error)"])
         }
         try await consumer.close()
-        logger.info("source stopped", metadata: ["statistics": "\(statistics)"])
+        logger.info("source stopped", metadata: statistics.fields)
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// What the source has done so far; read by metrics, tests and the demo.
@@ -36,4 +37,23 @@ public struct SourceStatistics: Sendable, Hashable {
     public var writesFailing = false
 
     public init() {}
+}
+
+extension SourceStatistics {
+    /// The counts as log fields (`consumed=1000 acknowledged=1000 ...`), one
+    /// per count, so that a collector can index them.
+    public var fields: Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "consumed": "\(consumed)", "acknowledged": "\(acknowledged)", "dead_lettered": "\(deadLettered)",
+            "truncated_dead_letters": "\(truncatedDeadLetters)", "sink_rejected": "\(sinkRejected)",
+            "commits": "\(commits)", "commit_failures": "\(commitFailures)", "sink_failures": "\(sinkFailures)",
+            "redelivered": "\(redelivered)", "replayed_for_state": "\(replayedForState)",
+            "peak_held_messages": "\(peakHeldMessages)", "alerts": "\(alerts)", "late_events": "\(lateEvents)",
+            "ledger_size": "\(ledgerSize)",
+        ]
+        if !alertsByDetector.isEmpty {
+            fields["alerts_by_detector"] = .dictionary(alertsByDetector.mapValues { "\($0)" })
+        }
+        return fields
+    }
 }

@@ -94,7 +94,7 @@ struct PipelineFileTests {
         arguments: [
             (
                 minimal.replacingOccurrences(of: "dead_letter_topic", with: "dead_letter_topc"), 6,
-                "source.dead_letter_topc", "unknown key"
+                "source.dead_letter_topc", "unknown key; did you mean 'dead_letter_topic'?"
             ),
             (minimal + "\nbatch: 3", 9, "batch", "unknown key"),
             (

@@ -8,43 +8,50 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate pipeline files; errors name the file, the line and the key.",
-        discussion: "`${NAME}` values are taken from the current environment, as `run` would. Exits 1 on any error."
+        discussion: """
+            Reports every problem of each file in line order, not only the first: unknown keys \
+            (with the closest known one), wrong types and ranges, Kafka properties librdkafka \
+            refuses, files named in the pipeline that cannot be read (certificates, keys, the \
+            ledger's signing key), a dead-letter or alerts topic that is also consumed (a \
+            feedback loop) and a SIEM host given with a port. `${NAME}` values are taken from \
+            the current environment, as `run` would.
+
+            Exit codes: 0 every file is valid; 1 a file has a problem (each on standard error \
+            as FILE:LINE: KEY: MESSAGE); 64 the command line itself is wrong.
+            """
     )
 
     @Argument(help: "Pipeline files (YAML).")
-    var files: [String]
+    var files: [String] = []
 
-    func run() throws {
-        var failed = false
-        for file in files {
-            do {
-                let text = try readText(file)
-                let spec = try PipelineFile.decode(
-                    text,
-                    file: file,
-                    environment: ProcessInfo.processInfo.environment,
-                    kinds: SinkKinds.all
-                )
-                let sinks = spec.sinks.map(\.type).joined(separator: ", ")
-                var parts = ["topics \(spec.source.topics.joined(separator: ", "))", "sinks \(sinks)"]
-                if let ledger = spec.ledger { parts.append("ledger in \(ledger.directory)") }
-                if let metrics = spec.metrics { parts.append("metrics on \(metrics.host):\(metrics.port)") }
-                print("\(file): ok (\(parts.joined(separator: "; ")))")
-            } catch {  // typed: the block throws only PipelineFileError
-                failed = true
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-            }
-        }
-        if failed { throw ExitCode(1) }
+    @Flag(help: "Print the configuration reference (Markdown, every key the decoder reads) and exit.")
+    var reference = false
+
+    func validate() throws {
+        if files.isEmpty && !reference { throw ValidationError("name at least one pipeline file") }
     }
 
-    private func readText(_ file: String) throws(PipelineFileError) -> String {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw PipelineFileError(file: file, line: nil, key: nil, message: "cannot be read")
+    func run() throws {
+        if reference {
+            print(PipelineReference.markdown(kinds: SinkKinds.all), terminator: "")
+            return
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PipelineFileError(file: file, line: nil, key: nil, message: "is not UTF-8 text")
+        var failed = false
+        for file in files {
+            let (spec, errors) = PipelineLoading.diagnose(file)
+            guard let spec, errors.isEmpty else {
+                failed = true
+                for error in errors { FileHandle.standardError.write(Data("\(error)\n".utf8)) }
+                let count = errors.count == 1 ? "1 problem" : "\(errors.count) problems"
+                FileHandle.standardError.write(Data("\(file): \(count)\n".utf8))
+                continue
+            }
+            let sinks = spec.sinks.map(\.type).joined(separator: ", ")
+            var parts = ["topics \(spec.source.topics.joined(separator: ", "))", "sinks \(sinks)"]
+            if let ledger = spec.ledger { parts.append("ledger in \(ledger.directory)") }
+            if let metrics = spec.metrics { parts.append("metrics on \(metrics.host):\(metrics.port)") }
+            print("\(file): ok (\(parts.joined(separator: "; ")))")
         }
-        return text
+        if failed { throw ExitCode(1) }
     }
 }

@@ -63,15 +63,31 @@ struct DetectCommand: ParsableCommand {
         var pending: [UInt8] = []
         pending.reserveCapacity(1 << 20)
         let started = Date()
+        // Bytes read (each line and its newline), against the file's size when it is a regular file.
+        var progress: ProgressLine?
+        if !quiet {
+            progress = ProgressLine(
+                "detect",
+                total: ProgressLine.fileSize(input),
+                counting: .bytes,
+                dataOnStandardOutput: output == "-"
+            )
+        }
+        var bytesRead: UInt64 = 0
         while let line = try reader.next() {
             lineNumber += 1
+            bytesRead += UInt64(line.count) + 1
+            progress?.update(bytesRead)
             if line.isEmpty { continue }
             let event: AuditEvent
             do {
                 event = try decoder.decode(line)
             } catch {
                 invalid += 1
-                if invalid <= 20, !quiet { standardError("line \(lineNumber): \(error)") }
+                if invalid <= 20, !quiet {
+                    progress?.clear()
+                    standardError("line \(lineNumber): \(error)")
+                }
                 continue
             }
             for alert in engine.process(event) {
@@ -82,12 +98,10 @@ struct DetectCommand: ParsableCommand {
                 try sink.write(pending)
                 pending.removeAll(keepingCapacity: true)
             }
-            if !quiet, lineNumber % 1_000_000 == 0 {
-                standardError("detect: \(lineNumber) lines, \(engine.statistics.alerts) alerts")
-            }
         }
         try sink.write(pending)
         try sink.finish()
+        progress?.clear()
         if let snapshotOut { try OutputFile.replace(snapshotOut, with: engine.snapshot()) }
         if !quiet {
             let s = engine.statistics
@@ -103,21 +117,10 @@ struct DetectCommand: ParsableCommand {
     }
 }
 
-/// The `detectors:` section of a pipeline file.
+/// The `detectors:` section of a pipeline file (the rest is checked for
+/// structure only: an analyst's machine need not hold the worker's files).
 func loadDetectionSettings(_ path: String) throws -> DetectionSettings {
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError("cannot read the pipeline file '\(path)'")
-    }
-    do {
-        return try PipelineFile.decode(
-            text,
-            file: path,
-            environment: ProcessInfo.processInfo.environment,
-            kinds: SinkKinds.all
-        ).detection
-    } catch {
-        throw ValidationError("\(error)")
-    }
+    try PipelineLoading.load(path, checks: .none).detection
 }
 
 func standardError(_ line: String) {

@@ -31,12 +31,15 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Option(help: "Also write the bootstrap address to this file (for scripts).")
     var bootstrapFile: String?
 
+    @OptionGroup var log: LogOptions
+
     func validate() throws {
         guard brokers > 0 else { throw ValidationError("--brokers must be at least 1") }
         _ = try parsedTopics()
     }
 
     func run() async throws {
+        log.bootstrap()
         let cluster = try MockCluster(brokers: brokers)
         for (name, partitions) in try parsedTopics() {
             try cluster.createTopic(name, partitions: partitions)

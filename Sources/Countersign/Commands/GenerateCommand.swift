@@ -97,6 +97,12 @@ struct GenerateCommand: AsyncParsableCommand {
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
         let pacer = Pacer(rate: rate)
+        let progress = ProgressLine(
+            "generate",
+            total: UInt64(stream.totalCount),
+            counting: .items("events"),
+            dataOnStandardOutput: output == "-"
+        )
         for (index, event) in stream.enumerated() {
             chunk.append(contentsOf: event.jsonBytes())
             chunk.append(UInt8(ascii: "\n"))
@@ -105,23 +111,26 @@ struct GenerateCommand: AsyncParsableCommand {
                 chunk.removeAll(keepingCapacity: true)
             }
             try await pacer.pace(sent: index + 1)
+            progress.update(UInt64(index + 1))
         }
         try handle.write(chunk)
         try handle.finish()
+        progress.clear()
     }
 
     private func produce(_ stream: IncidentStream, brokers: String) async throws {
         let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers, "linger.ms": "5"])
         let pacer = Pacer(rate: rate)
-        let progress = Progress(total: stream.totalCount, label: "generate")
+        let progress = ProgressLine("generate", total: UInt64(stream.totalCount), counting: .items("events"))
         for (index, event) in stream.enumerated() {
             try await producer.send(topic: topic, key: Array(event.actor.id.utf8), value: event.jsonBytes())
             try await pacer.pace(sent: index + 1)
-            progress.report(done: index + 1)
+            progress.update(UInt64(index + 1))
         }
         try await producer.flush()
         let deliveries = producer.deliveries
-        progress.finish(
+        progress.clear()
+        standardError(
             "generate: \(deliveries.delivered) events delivered to \(topic)"
                 + (deliveries.failed > 0 ? ", \(deliveries.failed) failed (\(deliveries.lastError ?? "?"))" : "")
         )
@@ -142,32 +151,5 @@ struct Pacer {
         guard rate > 0, sent % 100 == 0 else { return }
         let due = start + .seconds(Double(sent) / Double(rate))
         if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
-    }
-}
-
-/// Progress of long work on standard error, at most once a second.
-final class Progress {
-    private let total: Int
-    private let label: String
-    private let start = ContinuousClock.now
-    private var lastReport = ContinuousClock.now
-
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-    }
-
-    func report(done: Int) {
-        guard done % 1000 == 0 else { return }
-        let now = ContinuousClock.now
-        guard now - lastReport >= .seconds(1) else { return }
-        lastReport = now
-        let seconds = Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
-        let line = "\(label): \(done)/\(total) (\(Int(Double(done) / max(seconds, 0.001))) events/s)\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }

@@ -35,9 +35,10 @@ struct MetricsSetup {
                 metrics: metrics,
                 logger: logger
             ) {
-                let state = await source.readiness()
+                let state = source.readiness()
                 return Readiness(ready: state.ready, reasons: state.reasons)
-            }
+            },
+            ReadinessMonitor(parts: source.readinessParts, health: source.health, logger: logger),
         ]
         if !siemSinks.isEmpty { services.append(SIEMMetricsPoller(sinks: siemSinks, metrics: metrics)) }
         if let ledger, let ledgerSpec = spec.ledger, ledgerSpec.verifyIntervalSeconds > 0 {

@@ -25,20 +25,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         var target = conninfo ?? ""
         if conninfo == nil, let pipeline {
-            guard let data = FileManager.default.contents(atPath: pipeline),
-                let text = String(data: data, encoding: .utf8)
-            else { throw ValidationError("cannot read the pipeline file '\(pipeline)'") }
-            let spec: PipelineSpec
-            do {
-                spec = try PipelineFile.decode(
-                    text,
-                    file: pipeline,
-                    environment: ProcessInfo.processInfo.environment,
-                    kinds: SinkKinds.all
-                )
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let spec = try PipelineLoading.load(pipeline, checks: .none)
             for case let postgres as PostgresSettings in spec.sinks.map(\.settings) { target = postgres.conninfo }
         }
         do {
@@ -49,7 +36,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 applied.isEmpty ? "migrate: schema at version \(latest), nothing to do" : "migrate: applied \(applied)"
             )
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandError("\(error)")
         }
     }
 }

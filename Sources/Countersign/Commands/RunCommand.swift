@@ -30,28 +30,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop once nothing new was consumed for this many seconds (demos, one-off replays).")
     var exitWhenIdle: Double?
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        guard let data = FileManager.default.contents(atPath: pipeline), let text = String(data: data, encoding: .utf8)
-        else { throw ValidationError("cannot read the pipeline file '\(pipeline)'") }
-        let spec: PipelineSpec
-        do {
-            spec = try PipelineFile.decode(
-                text,
-                file: pipeline,
-                environment: ProcessInfo.processInfo.environment,
-                kinds: SinkKinds.all
-            )
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let spec = try PipelineLoading.load(pipeline)
+        log.bootstrap(spec.log)
         let logger = Logger(label: "countersign")
         let built = try spec.sinks.map { try $0.build(context: SinkContext(logger: logger)) }
         let sinks = built.map(\.sink)
         let siemSinks = sinks.compactMap { $0 as? SIEMSink }
         var configuration = SourceConfiguration(spec)
         if let ledger = spec.ledger {
+            // `check` (run above as part of loading) found the file readable.
             guard let key = try? String(contentsOfFile: ledger.keyFile, encoding: .utf8) else {
-                throw ValidationError("cannot read the ledger's key file '\(ledger.keyFile)'")
+                throw CommandError("cannot read the ledger's key file '\(ledger.keyFile)' (ledger.key_file)")
             }
             configuration.ledger = LedgerConfiguration(
                 directory: ledger.directory,
@@ -94,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
                     logger: logger
                 )
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandError("\(error)")
             }
             services += setup.services.map { .init(service: $0) }
         }

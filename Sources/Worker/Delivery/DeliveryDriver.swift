@@ -138,13 +138,14 @@ struct DeliveryDriver {
                 events.append(.stageFailing(failing, at: now))
             case .written(let ids, let sink, let error):
                 if let error {
-                    driver.books.writeFailed(sink: driver.sinks[sink].name)
+                    driver.books.writeFailed(driver.sinks[sink].name, isSink: true, error: error)
                     driver.logger.warning(
                         "a sink did not acknowledge; pausing",
                         metadata: ["sink": "\(driver.sinks[sink].name)", "error": "\(error)"]
                     )
                     events.append(.sinkFailed(ids, sink: sink, at: now))
                 } else {
+                    driver.books.writeSucceeded(driver.sinks[sink].name)
                     events.append(.sinkAcknowledged(ids, sink: sink, at: now))
                 }
             case .tick:

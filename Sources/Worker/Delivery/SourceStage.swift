@@ -276,13 +276,16 @@ final class SourceStage: @unchecked Sendable {
         while true {
             do {
                 let change = try await stage.process(batch)
-                if attempt > 0 { inbox.yield(.stage(failing: false)) }
+                if attempt > 0 {
+                    inbox.yield(.stage(failing: false))
+                    books.writeSucceeded(stage.name)
+                }
                 return change
             } catch {
                 try Task.checkCancellation()
                 attempt += 1
                 if attempt == 1 { inbox.yield(.stage(failing: true)) }
-                books.writeFailed(sink: nil)
+                books.writeFailed(stage.name, isSink: false, error: error)
                 logger.warning(
                     "the \(stage.name) stage failed; pausing",
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]

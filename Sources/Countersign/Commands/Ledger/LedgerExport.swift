@@ -35,11 +35,18 @@ struct LedgerExport: ParsableCommand {
             throw ValidationError("need --from <= --to <= \(checkpoint.size) (the checkpoint's size)")
         }
         let sink = try OutputFile(path: output ?? "-")
+        let progress = ProgressLine(
+            "ledger export",
+            total: end - from,
+            counting: .items("entries"),
+            dataOnStandardOutput: output == nil || output == "-"
+        )
         var wrapped = 0
         var buffer: [UInt8] = []
-        var index = from
-        while index < end {
-            let message = try reader.message(from: try reader.storedEntry(index, size: checkpoint.size))
+        // Bundle by bundle: reading each entry on its own re-read its whole bundle.
+        var entries = reader.entries(from..<end, size: checkpoint.size)
+        while let (index, entry) = try entries.next() {
+            let message = try reader.message(from: entry)
             if !message.contains(0x0A) && !message.contains(0x0D) && String(validating: message, as: UTF8.self) != nil {
                 buffer += message
             } else {
@@ -53,10 +60,11 @@ struct LedgerExport: ParsableCommand {
                 try sink.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
-            index += 1
+            progress.update(index - from + 1)
         }
         try sink.write(buffer)
         try sink.finish()
+        progress.clear()
         FileHandle.standardError.write(
             Data("ledger export: \(end - from) entries (\(wrapped) not single-line UTF-8, wrapped)\n".utf8)
         )

@@ -30,13 +30,13 @@ struct LedgerVerify: ParsableCommand {
         }
         let reader = LedgerReader(directory: location.directory)
         let started = Date()
-        var lastReport = Date()
+        let progress = ProgressLine("ledger verify", counting: .items("entries"))
         do {
             let result = try reader.verify(verifier: try location.verifier(), old: oldNote) { done, total in
-                guard Date().timeIntervalSince(lastReport) >= 2 else { return }
-                lastReport = Date()
-                FileHandle.standardError.write(Data("ledger verify: \(done) of \(total) entries\n".utf8))
+                progress.total = total
+                progress.update(done)
             }
+            progress.clear()
             print(
                 "ledger verify: OK: \(result.checkpoint.origin), \(result.entries) entries, root "
                     + "\(result.checkpoint.root.base64); \(result.tiles) tiles and \(result.bundles) bundles "
@@ -47,6 +47,7 @@ struct LedgerVerify: ParsableCommand {
                 print("ledger verify: the checkpoint of size \(older.size) is consistent with this one")
             }
         } catch let error as LedgerError {
+            progress.clear()
             FileHandle.standardError.write(Data("ledger verify: FAILED: \(error)\n".utf8))
             throw ExitCode(1)
         }
