@@ -141,8 +141,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // Pipeline imports Yams internally; its clients must still find the module.
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            plugins: ["BuildCommit"]
         ),
+        // `countersign --version` names the git commit it was built from.
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         // `make bench`: throughput figures against the peers named in the issues.
         .executableTarget(
             name: "CountersignBench",

@@ -1,5 +1,8 @@
 import ArgumentParser
 
+/// The release (CHANGELOG.md); the commit comes from the BuildCommit plugin.
+let countersignVersion = "0.2.0-dev"
+
 /// The `countersign` command line: thin commands over the library modules.
 @main
 struct Countersign: AsyncParsableCommand {
@@ -11,7 +14,7 @@ struct Countersign: AsyncParsableCommand {
             flags anomalous tool use per member, per tool and per member x tool, and fans \
             events out to PostgreSQL, syslog/CEF, Prometheus and a Merkle-tree ledger.
             """,
-        version: "0.1.0",
+        version: "\(countersignVersion) (commit \(buildCommit))",
         subcommands: [
             RunCommand.self, CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DetectCommand.self,
             ScoreCommand.self, MigrateCommand.self, LedgerCommand.self,

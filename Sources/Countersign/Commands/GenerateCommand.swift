@@ -2,6 +2,7 @@ import ArgumentParser
 import Blocking
 import Foundation
 import Kafka
+import Logs
 import TrafficGenerator
 
 /// `countersign generate`: synthetic gateway traffic, to a JSONL file or to Kafka.
@@ -119,6 +120,8 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     private func produce(_ stream: IncidentStream, brokers: String) async throws {
+        // librdkafka's own lines (a broker that refuses) as our log records.
+        LogSetup.bootstrap(format: .text, level: .warning)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers, "linger.ms": "5"])
         let pacer = Pacer(rate: rate)
         let progress = ProgressLine("generate", total: UInt64(stream.totalCount), counting: .items("events"))
