@@ -65,6 +65,32 @@ struct LedgerWriterTests {
         #expect(report.bundles == 274)
     }
 
+    @Test("reading a range reads each bundle once and gives what entry-by-entry reading gives")
+    func sequentialRange() throws {
+        let path = try build(1_000)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = LedgerReader(directory: path)
+        // Across bundle edges, inside one bundle, the partial last bundle, empty.
+        for range: Range<UInt64> in [0..<1_000, 250..<700, 300..<301, 768..<1_000, 5..<5] {
+            var entries = reader.entries(range, size: 1_000)
+            var got: [(UInt64, [UInt8])] = []
+            while let (index, entry) = try entries.next() { got.append((index, entry)) }
+            #expect(got.map(\.0) == Array(range))
+            for (index, entry) in got { #expect(try entry == reader.storedEntry(index, size: 1_000)) }
+        }
+        // An older, smaller tree reads a prefix of a partial bundle.
+        var older = reader.entries(250..<300, size: 300)
+        var count = 0
+        while let (index, entry) = try older.next() {
+            #expect(entry == (try reader.storedEntry(index, size: 300)))
+            count += 1
+        }
+        #expect(count == 50)
+        var beyond = reader.entries(999..<1_001, size: 1_000)
+        _ = try beyond.next()
+        #expect(throws: LedgerError.self) { try beyond.next() }
+    }
+
     @Test("inclusion and consistency proofs from the tiles verify against the checkpoints")
     func proofs() throws {
         let path = directory()
