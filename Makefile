@@ -6,13 +6,13 @@ RELEASE_BIN := .build/release
 FUZZ_BUILD := .build-fuzz/release
 FUZZ_SECONDS ?= 60
 BENCH_EVENTS ?= 1000000
-FORMAT_PATHS := Package.swift Sources Tests Fuzz
+FORMAT_PATHS := Package.swift Sources Tests Fuzz Plugins
 # The fuzz target links the instrumented objects of exactly today's sources
 # (a glob would also pick up objects of renamed or deleted files).
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: all setup build release test test-only lint format demo bench bench-e2e eval soak chaos fuzz clean
+.PHONY: all setup build release test test-only test-deploy deb lint format demo bench bench-e2e eval soak chaos fuzz clean
 
 all: build
 
@@ -29,6 +29,16 @@ release: setup
 test: setup lint
 	$(SWIFT) build --build-tests
 	scripts/harness.sh -- $(SWIFT) test --skip-build
+	scripts/test-deploy.sh .build/debug/countersign
+
+# The systemd unit, the Debian package (built, installed and purged: needs
+# root), the container file and the Kubernetes manifests (docs/deploy.md).
+test-deploy: build
+	scripts/test-deploy.sh .build/debug/countersign
+
+# countersign_<version>_<arch>.deb in .build from the release binary.
+deb: release
+	scripts/deb.sh $(RELEASE_BIN)/countersign
 
 lint:
 	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)

@@ -7,7 +7,11 @@ packages=(
     pkg-config
     librdkafka-dev libpq-dev libssl-dev libsimdjson-dev
     postgresql rsyslog rsyslog-openssl prometheus kcat
+    # scripts/deb.sh and scripts/test-deploy.sh (PyPI tools: scripts/deploy-tools.sh)
+    dpkg-dev binutils patchelf adduser systemd shellcheck lintian python3-venv
 )
+# kubectl for `kubectl kustomize`: Debian's, unless one is installed already.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
 for package in "${packages[@]}"; do
