@@ -101,8 +101,14 @@ chaos: setup
 # Detection quality: generated scenarios (4 seeds x 300,000 background events,
 # 14 planted incidents each) through `countersign detect`, scored against the
 # ground-truth labels. Results go in EVALUATION.md.
+# Detection quality: three traffic models written apart from the detectors
+# and from our generator (scripts/eval/models/; the figure that counts is
+# the worst model), then our own generator's scenarios. EVAL_SEEDS picks
+# the models' seeds, EVAL_SCALE their size. Results in EVALUATION.md.
+EVAL_SEEDS ?= 1
 eval: setup
 	$(SWIFT) build -c release
+	scripts/eval/run.sh $(RELEASE_BIN)/countersign $(EVAL_SEEDS)
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign $(RELEASE_BIN)/CountersignBench eval
 
 # libFuzzer over the decoder. SwiftPM cannot link a -sanitize=fuzzer

@@ -10,23 +10,19 @@ extension DetectionEngine {
         tenantIndex[key] = index
         tenants.append(CountState(at: .min))
         tenantNames.append(name)
+        tenantQuiet.append((.min, 0))
+        tenantLarge.append((.min, 0))
         return index
     }
 
-    mutating func intern(tool name: String, at time: Int64) -> Int32? {
+    mutating func intern(tool name: String, server: String?, at time: Int64) -> Int32? {
         let key = NameKey(name)
         if let index = toolIndex[key] { return index }
         guard tools.count < settings.maxTools else { return nil }
         let index = Int32(tools.count)
         toolIndex[key] = index
         toolNames.append(name)
-        tools.append(
-            ToolState(
-                calls: CountState(at: time),
-                sensitive: settings.readThenSend.sensitiveTools.contains(name),
-                external: settings.readThenSend.externalTools.contains(name)
-            )
-        )
+        tools.append(ToolState(calls: CountState(at: time), name: name, server: server ?? "", settings: settings))
         return index
     }
 
@@ -41,16 +37,20 @@ extension DetectionEngine {
             memberNames[Int(index)] = name
             let i = Int(index)
             for h in 0..<24 { hours[i * 24 + h] = 0 }
+            for d in 0..<7 { weekdays[i * 7 + d] = 0 }
             for d in 0..<Detector.allCases.count { quiet[i * Detector.allCases.count + d] = .min }
             for e in 0..<evidencePerMember { evidence[i * evidencePerMember + e] = "" }
+            for w in 0..<Self.resourceWords { seenResources[i * Self.resourceWords + w] = 0 }
         } else {
             guard members.count < settings.maxMembers else { return nil }
             index = Int32(members.count)
             members.append(state)
             memberNames.append(name)
             hours.append(contentsOf: repeatElement(0, count: 24))
+            weekdays.append(contentsOf: repeatElement(0, count: 7))
             quiet.append(contentsOf: repeatElement(.min, count: Detector.allCases.count))
             evidence.append(contentsOf: repeatElement("", count: evidencePerMember))
+            seenResources.append(contentsOf: repeatElement(0, count: Self.resourceWords))
         }
         memberIndex[key] = index
         return index

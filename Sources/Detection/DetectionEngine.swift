@@ -30,6 +30,9 @@ public struct DetectionEngine: Sendable {
     public var watermark: Int64 { newest == .min ? .min : newest - lateness }
 
     let window: Int64
+    /// The spike detector's longer window: bursts are judged over minutes,
+    /// not seconds (an agent's normal burst fills a minute).
+    let slowWindow: Int64
     let lateness: Int64
     let evidencePerMember: Int
     var lastSweepHour: Int64 = .min
@@ -42,10 +45,17 @@ public struct DetectionEngine: Sendable {
     var freeMembers: [Int32] = []
     /// 24 counters per member: calls by hour of day (UTC), saturating.
     var hours: [UInt16] = []
+    /// 7 counters per member: calls by day of the week (UTC), saturating.
+    var weekdays: [UInt16] = []
     /// One quiet-until bucket per member and detector.
     var quiet: [Int32] = []
     /// `evidencePerMember` newest event ids per member, a ring.
     var evidence: [String] = []
+    /// Per member, a 2,048-bit filter of the resources it has touched: a
+    /// resource is new while its bit is clear (a collision reads "seen", so
+    /// a heavy member's new resources are undercounted, never invented).
+    var seenResources: [UInt64] = []
+    static let resourceWords = 32
 
     var pairIndex: [Int64: Int32] = [:]
     var pairs: [CountState] = []
@@ -57,10 +67,16 @@ public struct DetectionEngine: Sendable {
     var tenantIndex: [NameKey: Int32] = [:]
     var tenants: [CountState] = []
     var tenantNames: [String] = []
+    /// Per tenant: the hour of the latest quiet-hours session that reached
+    /// the off-hours threshold, and how many members had one then.
+    var tenantQuiet: [(hour: Int64, members: UInt16)] = []
+    /// The same for runs of unusually large results (a team's quarter-end export).
+    var tenantLarge: [(hour: Int64, members: UInt16)] = []
 
     public init(settings: DetectionSettings = DetectionSettings()) {
         self.settings = settings
         window = Int64(settings.windowSeconds) * 1_000_000
+        slowWindow = Int64(Swift.max(settings.spike.windowSeconds, settings.windowSeconds)) * 1_000_000
         lateness = Int64(settings.allowedLatenessSeconds) * 1_000_000
         evidencePerMember = Swift.max(1, settings.maxEvidence)
     }
@@ -87,7 +103,11 @@ public struct DetectionEngine: Sendable {
             return []
         }
         guard let tenant = intern(tenant: event.tenantID ?? ""),
-            let tool = intern(tool: event.target.tool ?? event.target.method ?? event.kind.rawValue, at: time),
+            let tool = intern(
+                tool: event.target.tool ?? event.target.method ?? event.kind.rawValue,
+                server: event.target.serverID,
+                at: time
+            ),
             let member = intern(member: event.actor.id, tenant: tenant, at: time),
             let pair = intern(pair: member, tool, at: time)
         else {
@@ -105,6 +125,9 @@ public struct DetectionEngine: Sendable {
             pair: pair
         )
         if time % window < 0 { context.fraction += 1 }
+        context.slowBucket = Int32(clamping: time / slowWindow)
+        context.slowFraction = Float(time % slowWindow) / Float(slowWindow)
+        if time % slowWindow < 0 { context.slowFraction += 1 }
         record(&context)
         var alerts: [Alert] = []
         detect(context, into: &alerts)
@@ -126,6 +149,13 @@ public struct DetectionEngine: Sendable {
         var tool: Int32
         var tenant: Int32
         var pair: Int32
+        /// The spike window's bucket and how far through it the event is.
+        var slowBucket: Int32 = 0
+        var slowFraction: Float = 0
+        /// The member's previous call before this one (.min for a first call).
+        var previousSeen: Int64 = .min
+        /// Whether the call touched a resource the member never touched before (nil: no resource).
+        var newResource: Bool?
     }
 
     /// Adds the event to every window and profile it belongs to.
@@ -136,6 +166,7 @@ public struct DetectionEngine: Sendable {
         members[m].advance(to: context.bucket, alpha: alpha)
         // A late-but-allowed event of an earlier bucket counts in the current one.
         context.bucket = Swift.max(context.bucket, members[m].bucket)
+        context.previousSeen = members[m].events == 0 ? .min : members[m].lastSeen
         members[m].events &+= 1
         members[m].lastSeen = Swift.max(members[m].lastSeen, context.time)
         members[m].calls.current += 1
@@ -143,17 +174,51 @@ public struct DetectionEngine: Sendable {
         if event.outcome.status.isFailure || event.policy.decision == .deny {
             members[m].failures.current += 1
         }
-        if let resource = event.target.resourceURI { members[m].resources.current.insert(hash: stableHash(resource)) }
+        if let resource = event.target.resourceURI {
+            let hash = stableHash(resource)
+            members[m].resources.current.insert(hash: hash)
+            let bit = Int(hash >> 53)  // 11 bits: one of 2,048
+            let word = m * Self.resourceWords + bit >> 6
+            let mask = UInt64(1) << UInt64(bit & 63)
+            context.newResource = seenResources[word] & mask == 0
+            seenResources[word] |= mask
+        }
         members[m].tools.current.insert(hash: UInt64(UInt32(bitPattern: context.tool)) &* 0x9E37_79B9_7F4A_7C15)
         let slot = m * evidencePerMember + Int(members[m].evidenceNext)
         evidence[slot] = event.eventID
         members[m].evidenceNext = UInt8((Int(members[m].evidenceNext) + 1) % evidencePerMember)
 
-        pairs[Int(context.pair)].record(bucket: context.bucket, at: context.time, alpha: alpha)
-        tools[Int(context.tool)].calls.record(bucket: context.bucket, at: context.time, alpha: alpha)
+        let slowAlpha = settings.spike.baselineAlpha
+        let slowBucket = context.slowBucket
+        var slowBaseline = members[m].slowBaseline
+        members[m].slow.advance(to: slowBucket) { slowBaseline.add($0, alpha: slowAlpha) }
+        members[m].slowBaseline = slowBaseline
+        members[m].slow.add(1)
+        let time = context.time
+        let bucket = context.bucket
+        pairs[Int(context.pair)].record(
+            bucket: bucket,
+            slowBucket: slowBucket,
+            at: time,
+            alpha: alpha,
+            slowAlpha: slowAlpha
+        )
+        tools[Int(context.tool)].calls.record(
+            bucket: bucket,
+            slowBucket: slowBucket,
+            at: time,
+            alpha: alpha,
+            slowAlpha: slowAlpha
+        )
         tools[Int(context.tool)].total &+= 1
         calls &+= 1
-        tenants[Int(context.tenant)].record(bucket: context.bucket, at: context.time, alpha: alpha)
+        tenants[Int(context.tenant)].record(
+            bucket: bucket,
+            slowBucket: slowBucket,
+            at: time,
+            alpha: alpha,
+            slowAlpha: slowAlpha
+        )
     }
 
     /// The member's newest event ids, newest first.

@@ -5,7 +5,7 @@
 /// the pipeline file), but the window length must match.
 extension DetectionEngine {
     static let snapshotMagic: [UInt8] = Array("CSDE".utf8)
-    static let snapshotVersion: UInt32 = 3
+    static let snapshotVersion: UInt32 = 4
 
     public struct SnapshotError: Error, CustomStringConvertible {
         public var description: String
@@ -27,10 +27,15 @@ extension DetectionEngine {
         for (index, tenant) in tenants.enumerated() {
             w.string(tenantNames[index])
             w.count(tenant)
+            w.i64(tenantQuiet[index].hour)
+            w.u16(tenantQuiet[index].members)
+            w.i64(tenantLarge[index].hour)
+            w.u16(tenantLarge[index].members)
         }
         w.u32(UInt32(tools.count))
         for (index, tool) in tools.enumerated() {
             w.string(toolNames[index])
+            w.string(tool.server)
             w.count(tool.calls)
             w.u32(tool.members)
             w.u64(tool.total)
@@ -40,8 +45,10 @@ extension DetectionEngine {
             w.string(memberNames[index])
             w.member(member)
             for h in 0..<24 { w.u16(hours[index * 24 + h]) }
+            for d in 0..<7 { w.u16(weekdays[index * 7 + d]) }
             for d in 0..<Detector.allCases.count { w.i32(quiet[index * Detector.allCases.count + d]) }
             for e in 0..<evidencePerMember { w.string(evidence[index * evidencePerMember + e]) }
+            for word in 0..<Self.resourceWords { w.u64(seenResources[index * Self.resourceWords + word]) }
         }
         w.u32(UInt32(freeMembers.count))
         for index in freeMembers { w.i32(index) }
@@ -77,16 +84,14 @@ extension DetectionEngine {
             let name = r.string()
             tenantNames.append(name)
             tenants.append(r.count())
+            tenantQuiet.append((r.i64(), r.u16()))
+            tenantLarge.append((r.i64(), r.u16()))
             tenantIndex[NameKey(name)] = Int32(index)
         }
         for index in 0..<Int(r.u32()) where !r.failed {
             let name = r.string()
-            let calls = r.count()
-            var tool = ToolState(
-                calls: calls,
-                sensitive: settings.readThenSend.sensitiveTools.contains(name),
-                external: settings.readThenSend.externalTools.contains(name)
-            )
+            let server = r.string()
+            var tool = ToolState(calls: r.count(), name: name, server: server, settings: settings)
             tool.members = r.u32()
             tool.total = r.u64()
             tools.append(tool)
@@ -99,8 +104,10 @@ extension DetectionEngine {
             members.append(member)
             memberNames.append(name)
             for _ in 0..<24 { hours.append(r.u16()) }
+            for _ in 0..<7 { weekdays.append(r.u16()) }
             for _ in 0..<Detector.allCases.count { quiet.append(r.i32()) }
             for _ in 0..<evidencePerMember { evidence.append(r.string()) }
+            for _ in 0..<Self.resourceWords { seenResources.append(r.u64()) }
             if member.live { memberIndex[NameKey(name)] = Int32(index) }
         }
         for _ in 0..<Int(r.u32()) where !r.failed { freeMembers.append(r.i32()) }
@@ -138,6 +145,12 @@ struct SnapshotWriter {
         u16(b.samples)
     }
 
+    mutating func slidingCount(_ c: SlidingCount) {
+        i32(c.bucket)
+        f32(c.current)
+        f32(c.previous)
+    }
+
     mutating func sketch(_ s: DistinctSketch) {
         u64(s.bits.0)
         u64(s.bits.1)
@@ -154,6 +167,14 @@ struct SnapshotWriter {
         i64(c.lastSeen)
         i32(c.member)
         i32(c.tool)
+        slidingCount(c.slow)
+        baseline(c.slowBaseline)
+        baseline(c.size)
+        u16(c.largeCalls)
+        i64(c.largeSince)
+        i64(c.largeBytes)
+        u16(c.freshRun)
+        baseline(c.freshShare)
     }
 
     mutating func member(_ m: MemberState) {
@@ -176,6 +197,18 @@ struct SnapshotWriter {
         }
         withUnsafeBytes(of: m.seenTools) { bytes += $0 }
         i64(m.lastSensitiveRead)
+        i64(m.lastReadBytes)
+        bytes.append(m.usedAdmin ? 1 : 0)
+        u64(m.seenServers.0)
+        u64(m.seenServers.1)
+        u16(m.quietCalls)
+        i64(m.quietSince)
+        slidingCount(m.slow)
+        baseline(m.slowBaseline)
+        u16(m.deniedRun)
+        u16(m.deniedCalls)
+        i64(m.deniedSince)
+        baseline(m.deniedShare)
         bytes.append(m.evidenceNext)
     }
 }
@@ -221,6 +254,8 @@ struct SnapshotReader {
 
     mutating func baseline() -> Baseline { Baseline(mean: f32(), variance: f32(), samples: u16()) }
 
+    mutating func slidingCount() -> SlidingCount { SlidingCount(bucket: i32(), current: f32(), previous: f32()) }
+
     mutating func sketch() -> DistinctSketch {
         var s = DistinctSketch()
         s.bits = (u64(), u64(), u64(), u64())
@@ -235,6 +270,14 @@ struct SnapshotReader {
         c.lastSeen = i64()
         c.member = i32()
         c.tool = i32()
+        c.slow = slidingCount()
+        c.slowBaseline = baseline()
+        c.size = baseline()
+        c.largeCalls = u16()
+        c.largeSince = i64()
+        c.largeBytes = i64()
+        c.freshRun = u16()
+        c.freshShare = baseline()
         return c
     }
 
@@ -258,6 +301,17 @@ struct SnapshotReader {
         m.toolsBaseline = baseline()
         m.seenTools = (u64(), u64(), u64(), u64(), u64(), u64(), u64(), u64())
         m.lastSensitiveRead = i64()
+        m.lastReadBytes = i64()
+        m.usedAdmin = take(1).first == 1
+        m.seenServers = (u64(), u64())
+        m.quietCalls = u16()
+        m.quietSince = i64()
+        m.slow = slidingCount()
+        m.slowBaseline = baseline()
+        m.deniedRun = u16()
+        m.deniedCalls = u16()
+        m.deniedSince = i64()
+        m.deniedShare = baseline()
         m.evidenceNext = take(1).first ?? 0
         return m
     }

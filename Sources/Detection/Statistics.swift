@@ -145,3 +145,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension UInt16 {
+    /// `self - amount`, stopping at zero.
+    func subtractingClamped(_ amount: UInt16) -> UInt16 { self > amount ? self - amount : 0 }
+}

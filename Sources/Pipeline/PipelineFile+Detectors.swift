@@ -15,6 +15,7 @@ extension PipelineFile {
             "window_seconds", "baseline_alpha", "warmup_windows", "allowed_lateness_seconds", "cooldown_seconds",
             "evict_after_hours", "max_members", "max_pairs", "max_tools", "max_tenants", "max_evidence",
             "spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen", "off_hours",
+            "tool_classes",
         ])
         stage.enabled = try object.boolean("enabled", default: true)
         stage.alertsTopic = try object.optionalString("alerts_topic")
@@ -49,14 +50,32 @@ extension PipelineFile {
         d.maxTenants = try object.integer("max_tenants", default: d.maxTenants, in: 1...10_000_000)
         d.maxEvidence = try object.integer("max_evidence", default: d.maxEvidence, in: 1...100)
 
+        if var o = try object.optionalObject("tool_classes") {
+            let names = ToolClass.allCases.map(\.rawValue)
+            for (tool, name) in try o.stringMap().sorted(by: { $0.key < $1.key }) {
+                if let toolClass = ToolClass(rawValue: name) {
+                    d.toolClasses[tool] = toolClass
+                } else {
+                    o.note(o.error(key: tool, "expected one of: \(names.joined(separator: ", "))"))
+                }
+            }
+        }
         if var o = try object.optionalObject("spike") {
             try o.only([
-                "enabled", "threshold", "min_ratio", "min_count_member", "min_count_member_tool", "min_count_tool",
-                "min_count_tenant",
+                "enabled", "window_seconds", "baseline_alpha", "warmup_windows", "warmup_hours", "threshold",
+                "min_ratio", "min_focus",
+                "min_count_member", "min_count_member_tool", "min_count_tool", "min_count_tenant",
             ])
             d.spike.enabled = try o.boolean("enabled", default: true)
+            d.spike.windowSeconds = try o.integer("window_seconds", default: d.spike.windowSeconds, in: 60...86_400)
+            d.spike.baselineAlpha = Float(
+                try o.number("baseline_alpha", default: Double(d.spike.baselineAlpha), in: 0.0001...0.5)
+            )
+            d.spike.warmupWindows = try o.integer("warmup_windows", default: d.spike.warmupWindows, in: 0...10_000)
+            d.spike.warmupHours = try o.integer("warmup_hours", default: d.spike.warmupHours, in: 0...8_760)
             d.spike.threshold = try float(&o, "threshold", d.spike.threshold)
             d.spike.minRatio = try float(&o, "min_ratio", d.spike.minRatio)
+            d.spike.minFocus = Float(try o.number("min_focus", default: Double(d.spike.minFocus), in: 0...1))
             d.spike.minCountMember = try float(&o, "min_count_member", d.spike.minCountMember)
             d.spike.minCountPair = try float(&o, "min_count_member_tool", d.spike.minCountPair)
             d.spike.minCountTool = try float(&o, "min_count_tool", d.spike.minCountTool)
@@ -64,17 +83,37 @@ extension PipelineFile {
             try o.finish()
         }
         if var o = try object.optionalObject("exfiltration") {
-            try o.only(["enabled", "threshold", "min_bytes"])
+            try o.only([
+                "enabled", "threshold", "min_ratio", "min_calls", "run_minutes", "min_bytes", "warmup_calls",
+                "max_members_at_once",
+            ])
             d.exfiltration.enabled = try o.boolean("enabled", default: true)
             d.exfiltration.threshold = try float(&o, "threshold", d.exfiltration.threshold)
+            d.exfiltration.minRatio = try float(&o, "min_ratio", d.exfiltration.minRatio)
+            d.exfiltration.minCalls = try o.integer("min_calls", default: d.exfiltration.minCalls, in: 1...10_000)
+            d.exfiltration.runMinutes = try o.integer("run_minutes", default: d.exfiltration.runMinutes, in: 1...1_440)
             d.exfiltration.minBytes = try float(&o, "min_bytes", d.exfiltration.minBytes)
+            d.exfiltration.warmupCalls = try o.integer(
+                "warmup_calls",
+                default: d.exfiltration.warmupCalls,
+                in: 1...100_000
+            )
+            d.exfiltration.maxMembersAtOnce = try o.integer(
+                "max_members_at_once",
+                default: d.exfiltration.maxMembersAtOnce,
+                in: 0...100_000
+            )
             try o.finish()
         }
         if var o = try object.optionalObject("breadth") {
-            try o.only(["enabled", "threshold", "min_resources", "min_tools"])
+            try o.only(["enabled", "threshold", "min_resources", "run_chance", "max_new_share", "min_tools"])
             d.breadth.enabled = try o.boolean("enabled", default: true)
             d.breadth.threshold = try float(&o, "threshold", d.breadth.threshold)
             d.breadth.minResources = try float(&o, "min_resources", d.breadth.minResources)
+            d.breadth.runChance = try o.number("run_chance", default: d.breadth.runChance, in: 1e-12...0.5)
+            d.breadth.maxNewShare = Float(
+                try o.number("max_new_share", default: Double(d.breadth.maxNewShare), in: 0...1)
+            )
             d.breadth.minTools = try float(&o, "min_tools", d.breadth.minTools)
             try o.finish()
         }
@@ -94,12 +133,15 @@ extension PipelineFile {
             try o.finish()
         }
         if var o = try object.optionalObject("probing") {
-            try o.only(["enabled", "threshold", "min_failures", "min_failure_ratio"])
+            try o.only(["enabled", "min_failures", "run_minutes", "min_failure_ratio", "max_usual_share"])
             d.probing.enabled = try o.boolean("enabled", default: true)
-            d.probing.threshold = try float(&o, "threshold", d.probing.threshold)
             d.probing.minFailures = try float(&o, "min_failures", d.probing.minFailures)
+            d.probing.runMinutes = try o.integer("run_minutes", default: d.probing.runMinutes, in: 1...1_440)
             d.probing.minFailureRatio = Float(
                 try o.number("min_failure_ratio", default: Double(d.probing.minFailureRatio), in: 0...1)
+            )
+            d.probing.maxUsualShare = Float(
+                try o.number("max_usual_share", default: Double(d.probing.maxUsualShare), in: 0...1)
             )
             try o.finish()
         }
@@ -116,7 +158,10 @@ extension PipelineFile {
             try o.finish()
         }
         if var o = try object.optionalObject("off_hours") {
-            try o.only(["enabled", "warmup_events", "warmup_hours", "neighbour_hours"])
+            try o.only([
+                "enabled", "warmup_events", "warmup_hours", "neighbour_hours", "session_gap_minutes", "min_calls",
+                "max_members_at_once",
+            ])
             d.offHours.enabled = try o.boolean("enabled", default: true)
             d.offHours.warmupEvents = try o.integer(
                 "warmup_events",
@@ -128,6 +173,17 @@ extension PipelineFile {
                 "neighbour_hours",
                 default: d.offHours.neighbourHours,
                 in: 0...11
+            )
+            d.offHours.sessionGapMinutes = try o.integer(
+                "session_gap_minutes",
+                default: d.offHours.sessionGapMinutes,
+                in: 1...1_440
+            )
+            d.offHours.minCalls = try o.integer("min_calls", default: d.offHours.minCalls, in: 1...10_000)
+            d.offHours.maxMembersAtOnce = try o.integer(
+                "max_members_at_once",
+                default: d.offHours.maxMembersAtOnce,
+                in: 0...100_000
             )
             try o.finish()
         }

@@ -17,6 +17,7 @@ public enum PipelineReference {
         buffers: {}
         decoder: {}
         detectors:
+          tool_classes: {}
           spike: {}
           exfiltration: {}
           breadth: {}

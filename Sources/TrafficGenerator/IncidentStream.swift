@@ -107,7 +107,8 @@ public struct IncidentStream: Sendable, Sequence {
             tool: ToolProfile,
             status: OutcomeStatus = .success,
             resultBytes: Int64? = nil,
-            resource: String? = nil
+            resource: String? = nil,
+            argsBytes: Int64? = nil
         ) -> AuditEvent {
             var event = base
             event.raw = []
@@ -122,6 +123,7 @@ public struct IncidentStream: Sendable, Sequence {
                 httpStatus: status == .denied ? 403 : (status == .rateLimited ? 429 : nil)
             )
             event.policy = status == .denied ? Policy(decision: .deny, ruleID: "incident") : Policy()
+            if let argsBytes { event.request.argsBytes = argsBytes }
             return event
         }
         func tool(_ name: String) -> ToolProfile { traffic.tools.first { $0.tool == name } ?? traffic.tools[0] }
@@ -140,20 +142,26 @@ public struct IncidentStream: Sendable, Sequence {
                 event(after: Int64($0) * 2 * second, tool: target, resultBytes: 50_000_000 + Int64($0) * 1_000)
             }
         case .breadth:
-            let target = tool("read_file")
+            // Enumeration at an ordinary pace: the member's own main tool,
+            // every call on something never touched before.
+            let target = traffic.tools[member.favouriteTools[0]]
             toolName = target.tool
-            events = (0..<150).map {
+            events = (0..<40).map {
                 event(
-                    after: Int64($0) * second / 2,
+                    after: Int64($0) * 30 * second,
                     tool: target,
-                    resource: "file:///srv/share/finance/\($0)-\(random.hex(count: 6)).xlsx"
+                    resource: "\(target.server)://\(member.tenant)/archive/\($0)-\(random.hex(count: 6))"
                 )
             }
         case .readThenSend:
+            // The bytes flow: the send carries about what the read returned.
             let read = tool("run_query")
             let send = tool("send_email")
             toolName = send.tool
-            events = [event(after: 0, tool: read, resultBytes: 800_000), event(after: 90 * second, tool: send)]
+            events = [
+                event(after: 0, tool: read, resultBytes: 3_000_000),
+                event(after: 90 * second, tool: send, argsBytes: 2_900_000),
+            ]
         case .probing:
             let statuses: [OutcomeStatus] = [.denied, .rateLimited, .toolError, .denied]
             events = (0..<60).map { index in
@@ -165,12 +173,12 @@ public struct IncidentStream: Sendable, Sequence {
             }
         case .firstSeen:
             let rare = ToolProfile(
-                server: "github",
-                tool: "delete_repository",
+                server: "aws",
+                tool: "iam_create_access_key",
                 weight: 0,
                 medianResultBytes: 300,
                 errorRate: 0,
-                argKeys: ["repo"]
+                argKeys: ["user"]
             )
             toolName = rare.tool
             events = (0..<3).map { event(after: Int64($0) * 10 * second, tool: rare) }

@@ -158,6 +158,11 @@ public struct SyntheticTraffic: Sendable {
                 argKeys: tool.argKeys,
                 argsBytes: Int64(40 + random.next() % 800)
             ) : Request()
+        // Each member returns to a small working set per server (twelve
+        // resources, short names: the dev-broker keeps 5 MB per partition),
+        // derived from the size so the random stream is unchanged.
+        let slot = ((UInt64(bitPattern: resultBytes) &* 0x9E37_79B9_7F4A_7C15) >> 60) % 12
+        let resource = "\(tool.server)://r/\(slot)"
         return AuditEvent(
             eventID: eventID,
             kind: .toolCall,
@@ -173,7 +178,7 @@ public struct SyntheticTraffic: Sendable {
                 sourceIP: gateway.recordsSourceIP ? member.sourceIP : nil
             ),
             session: session,
-            target: Target(serverID: tool.server, method: tool.method, tool: tool.tool),
+            target: Target(serverID: tool.server, method: tool.method, tool: tool.tool, resourceURI: resource),
             request: request,
             outcome: Outcome(
                 status: status,

@@ -22,6 +22,9 @@ final class DetectionStage: @unchecked Sendable {
     let settings: DetectionSettings
     let store: SnapshotStore?
     private var engines: [TopicPartition: PartitionEngine] = [:]
+    /// Held while engines are fed, saved, counted or forgotten: a snapshot
+    /// taken while a batch is half fed would not match its offset.
+    private let lock = Mutex<Void>(())
     /// Snapshots read at assignment (on librdkafka's thread), kept for the
     /// first batch of the partition so that the file is read once.
     private let loaded = Mutex<[TopicPartition: SnapshotStore.Saved]>([:])
@@ -47,6 +50,10 @@ final class DetectionStage: @unchecked Sendable {
 
     /// Feeds each event not seen before to its partition's engine; returns the alerts, in event order.
     func process(_ events: [ConsumedEvent]) -> [Alert] {
+        lock.withLock { _ in feed(events) }
+    }
+
+    private func feed(_ events: [ConsumedEvent]) -> [Alert] {
         var alerts: [Alert] = []
         var index = 0
         while index < events.count {
@@ -78,11 +85,13 @@ final class DetectionStage: @unchecked Sendable {
     /// Keys tracked now over every partition's engine, by kind.
     var trackedKeys: [String: Int] {
         var keys = ["member": 0, "member_tool": 0, "tool": 0, "tenant": 0]
-        for state in engines.values {
-            keys["member", default: 0] += state.engine.trackedMembers
-            keys["member_tool", default: 0] += state.engine.trackedPairs
-            keys["tool", default: 0] += state.engine.trackedTools
-            keys["tenant", default: 0] += state.engine.trackedTenants
+        lock.withLock { _ in
+            for state in engines.values {
+                keys["member", default: 0] += state.engine.trackedMembers
+                keys["member_tool", default: 0] += state.engine.trackedPairs
+                keys["tool", default: 0] += state.engine.trackedTools
+                keys["tenant", default: 0] += state.engine.trackedTenants
+            }
         }
         return keys
     }
@@ -98,14 +107,17 @@ final class DetectionStage: @unchecked Sendable {
     /// Saves every engine with the next offset it expects.
     func save() throws {
         guard let store else { return }
-        for (partition, state) in engines.sorted(by: { $0.key < $1.key }) where state.lastOffset >= 0 {
-            try store.save(partition, nextOffset: state.lastOffset + 1, snapshot: state.engine.snapshot())
+        let saved = lock.withLock { _ in
+            engines.sorted(by: { $0.key < $1.key }).filter { $0.value.lastOffset >= 0 }.map {
+                ($0.key, $0.value.lastOffset + 1, $0.value.engine.snapshot())
+            }
         }
+        for (partition, next, snapshot) in saved { try store.save(partition, nextOffset: next, snapshot: snapshot) }
     }
 
     /// Forgets the engine of a partition this worker no longer owns.
     func forget(_ partition: TopicPartition) {
-        engines[partition] = nil
+        lock.withLock { _ in engines[partition] = nil }
         _ = loaded.withLock { $0.removeValue(forKey: partition) }
     }
 

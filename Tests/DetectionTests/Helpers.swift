@@ -14,7 +14,9 @@ struct Script {
         bytes: Int64 = 2_000,
         status: OutcomeStatus = .success,
         resource: String? = nil,
-        tenant: String = "acme"
+        tenant: String = "acme",
+        args: Int64? = nil,
+        server: String = "s"
     ) {
         serial += 1
         events.append(
@@ -25,7 +27,8 @@ struct Script {
                 source: Source(gateway: "test"),
                 tenantID: tenant,
                 actor: Actor(id: member, type: .user),
-                target: Target(serverID: "s", method: "tools/call", tool: tool, resourceURI: resource),
+                target: Target(serverID: server, method: "tools/call", tool: tool, resourceURI: resource),
+                request: Request(argsBytes: args),
                 outcome: Outcome(status: status, resultBytes: status == .success ? bytes : 0),
                 policy: status == .denied ? Policy(decision: .deny) : Policy()
             )

@@ -43,14 +43,16 @@ struct IncidentStreamTests {
         let exfiltration = planted(byKind[.exfiltration]!, in: all).compactMap(\.outcome.resultBytes)
         #expect(exfiltration.filter { $0 >= 50_000_000 }.count == 25)
         let resources = Set(planted(byKind[.breadth]!, in: all).compactMap(\.target.resourceURI))
-        #expect(resources.count >= 150)
+        #expect(resources.filter { $0.contains("/archive/") }.count >= 40)
         let sequence = planted(byKind[.readThenSend]!, in: all)
         let read = sequence.first { $0.target.tool == "run_query" }
         let send = sequence.first { $0.target.tool == "send_email" }
         #expect(read != nil && send != nil && read!.occurredAt < send!.occurredAt)
+        // The send carries about what the read returned.
+        #expect((send?.request.argsBytes ?? 0) * 2 >= (read?.outcome.resultBytes ?? .max))
         let failures = planted(byKind[.probing]!, in: all).filter { $0.outcome.status.isFailure }
         #expect(failures.count >= 60)
-        let firstSeen = all.filter { $0.target.tool == "delete_repository" }
+        let firstSeen = all.filter { $0.target.tool == "iam_create_access_key" }
         #expect(firstSeen.count == 3)
         #expect(firstSeen.allSatisfy { $0.actor.id == byKind[.firstSeen]!.actor })
         let offHours = byKind[.offHours]!

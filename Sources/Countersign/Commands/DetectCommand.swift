@@ -4,6 +4,7 @@ import AuditEvent
 import Blocking
 import Detection
 import Foundation
+import Kafka
 import Pipeline
 import Worker
 
@@ -14,7 +15,10 @@ struct DetectCommand: ParsableCommand {
         abstract: "Run the detectors over a JSONL file of events and write the alerts as JSONL.",
         discussion: """
             The same engine as `run`, in event time: the same events in the same order give \
-            byte-identical alerts. Each alert is an mcp.audit/1 event with event_kind \
+            byte-identical alerts. `run` keeps one engine per partition; --partitions N does the \
+            same for a topic of N partitions keyed by actor.id with librdkafka's default \
+            partitioner (as `countersign generate` produces), so that detect raises the alerts \
+            `run` raised, with the same ids. Each alert is an mcp.audit/1 event with event_kind \
             "detection". Lines that are not valid events are counted and listed by line \
             number and reason (never their content), and skipped. --snapshot-out saves the \
             engine's state at the end; --snapshot-in starts from one, so a file can be \
@@ -31,6 +35,11 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "A pipeline file whose `detectors:` section sets the detectors.")
     var pipeline: String?
 
+    @Option(
+        help: "One engine per partition of a topic with this many partitions, keyed by actor.id, as run keeps them."
+    )
+    var partitions: Int32 = 1
+
     @Option(help: "Start from this engine snapshot.")
     var snapshotIn: String?
 
@@ -39,6 +48,13 @@ struct DetectCommand: ParsableCommand {
 
     @Flag(help: "Print no progress or summary on standard error.")
     var quiet = false
+
+    func validate() throws {
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+        if partitions > 1 && (snapshotIn != nil || snapshotOut != nil) {
+            throw ValidationError("snapshots hold one engine: use them with --partitions 1")
+        }
+    }
 
     func run() throws {
         let settings = try pipeline.map(loadDetectionSettings) ?? DetectionSettings()
@@ -55,6 +71,8 @@ struct DetectCommand: ParsableCommand {
         } else {
             engine = DetectionEngine(settings: settings)
         }
+        // Engines of the other partitions (the first is `engine`).
+        var others = (1..<Int(partitions)).map { _ in DetectionEngine(settings: settings) }
         let decoder = try AuditEventDecoder()
         var reader = try LineReader(path: input)
         let sink = try OutputFile(path: output)
@@ -90,7 +108,11 @@ struct DetectCommand: ParsableCommand {
                 }
                 continue
             }
-            for alert in engine.process(event) {
+            let partition =
+                partitions == 1
+                ? 0 : Int(KafkaPartitioner.partition(key: Array(event.actor.id.utf8), partitions: partitions))
+            let raised = partition == 0 ? engine.process(event) : others[partition - 1].process(event)
+            for alert in raised {
                 pending += alert.event.jsonBytes()
                 pending.append(UInt8(ascii: "\n"))
             }
@@ -104,13 +126,20 @@ struct DetectCommand: ParsableCommand {
         progress?.clear()
         if let snapshotOut { try OutputFile.replace(snapshotOut, with: engine.snapshot()) }
         if !quiet {
-            let s = engine.statistics
+            var s = engine.statistics
+            for other in others {
+                s.events += other.statistics.events
+                s.late += other.statistics.late
+                s.alerts += other.statistics.alerts
+                s.alertsByDetector.merge(other.statistics.alertsByDetector, uniquingKeysWith: +)
+            }
             let seconds = Date().timeIntervalSince(started)
             let byDetector = s.alertsByDetector.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
             standardError(
                 "detect: \(s.events) events, \(invalid) invalid lines, \(s.late) late, \(s.alerts) alerts"
                     + (byDetector.isEmpty ? "" : " (\(byDetector.joined(separator: ", ")))")
-                    + "; \(engine.trackedMembers) members, \(engine.trackedPairs) member x tool pairs tracked"
+                    + "; \(engine.trackedMembers + others.reduce(0) { $0 + $1.trackedMembers }) members, "
+                    + "\(engine.trackedPairs + others.reduce(0) { $0 + $1.trackedPairs }) member x tool pairs tracked"
                     + String(format: "; %.1f s", seconds)
             )
         }
