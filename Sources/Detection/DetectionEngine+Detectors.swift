@@ -44,7 +44,9 @@ extension DetectionEngine {
         let hour = Int((c.time / 3_600_000_000) % 24 + 24) % 24
         let slot = m * 24 + hour
         if hours[slot] < .max { hours[slot] += 1 }
-        let day = m * 7 + Self.weekday(c.time + dayShift(m))
+        // The shift costs 24 sines and cosines: refreshed every 64 calls.
+        if members[m].events & 63 == 1 { members[m].dayShiftMinutes = Int16(dayShift(m) / 60_000_000) }
+        let day = m * 7 + Self.weekday(c.time + Int64(members[m].dayShiftMinutes) * 60_000_000)
         if weekdays[day] < .max { weekdays[day] += 1 }
     }
 
@@ -342,7 +344,7 @@ extension DetectionEngine {
         // week (five days with calls, the two days between them without,
         // as seen over six days or more) when it is one of those two days.
         let run = Int(members[m].quietCalls)
-        let d = Self.weekday(c.time + dayShift(m))
+        let d = Self.weekday(c.time + Int64(members[m].dayShiftMinutes) * 60_000_000)
         var days = (0..<7).map { Int(weekdays[m * 7 + $0]) }
         days[d] -= Swift.min(days[d], run)
         let offDays = (0..<7).filter { days[$0] == 0 }

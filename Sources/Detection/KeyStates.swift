@@ -46,6 +46,9 @@ struct MemberState: Sendable {
     var deniedCalls: UInt16 = 0
     var deniedSince: Int64 = .min
     var deniedShare = Baseline()
+    /// Minutes that move the member's day around their working hours
+    /// (``DetectionEngine/dayShift(_:)``), refreshed every 64 calls.
+    var dayShiftMinutes: Int16 = 0
     var evidenceNext: UInt8 = 0
 
     init(tenant: Int32, at time: Int64) {

@@ -209,6 +209,7 @@ struct SnapshotWriter {
         u16(m.deniedCalls)
         i64(m.deniedSince)
         baseline(m.deniedShare)
+        u16(UInt16(bitPattern: m.dayShiftMinutes))
         bytes.append(m.evidenceNext)
     }
 }
@@ -312,6 +313,7 @@ struct SnapshotReader {
         m.deniedCalls = u16()
         m.deniedSince = i64()
         m.deniedShare = baseline()
+        m.dayShiftMinutes = Int16(bitPattern: u16())
         m.evidenceNext = take(1).first ?? 0
         return m
     }

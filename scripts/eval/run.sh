@@ -24,7 +24,7 @@ for model in $models; do
         out=$work/$model-$seed
         mkdir -p "$out"
         started=$(date +%s)
-        python3 "$here/models/$model.py" --seed "$seed" --out "$out" --scale "$scale" >"$out/model.log"
+        python3 "$here/models/$model.py" --seed "$seed" --out "$out" --scale "$scale" >"$out/model.log" 2>&1
         generated=$(date +%s)
         "$countersign" detect --quiet --input "$out/events.jsonl" --output "$out/alerts.jsonl"
         detected=$(date +%s)
