@@ -228,7 +228,9 @@ extension DetectionEngine {
         if Float(members[m].deniedRun) < s.minFailures / 2 { members[m].deniedShare.add(denied ? 1 : 0, alpha: 0.01) }
         guard denied, Float(members[m].deniedRun) == s.minFailures.rounded(),
             Float(members[m].deniedRun) >= s.minFailureRatio * Float(members[m].deniedCalls),
-            usual.mean < s.maxUsualShare
+            // A member seen for fewer than 50 calls has no usual share yet
+            // (a stolen credential's first calls may be the probing).
+            usual.samples < 50 || usual.mean < s.maxUsualShare
         else { return }
         raiseRule(
             .probing,

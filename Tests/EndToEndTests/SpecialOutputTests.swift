@@ -57,7 +57,7 @@ extension EndToEndSuites {
             #expect(mkfifo(path("fifo"), 0o600) == 0)
 
             let (generated, _) = try EndToEnd.countersign([
-                "generate", "--count", "3000", "--seed", "5", "--incidents", "2", "-o", path("events.jsonl"),
+                "generate", "--count", "20000", "--seed", "5", "--incidents", "5", "-o", path("events.jsonl"),
             ])
             #expect(generated == 0)
             try "ts,value\n1,2\n2,3\n3,40\n".write(toFile: path("series.csv"), atomically: true, encoding: .utf8)
