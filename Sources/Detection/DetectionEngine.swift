@@ -36,8 +36,6 @@ public struct DetectionEngine: Sendable {
     let lateness: Int64
     let evidencePerMember: Int
     var lastSweepHour: Int64 = .min
-    /// Calls recorded, for tools' shares.
-    var calls: UInt64 = 0
 
     var memberIndex: [NameKey: Int32] = [:]
     var members: [MemberState] = []
@@ -169,14 +167,8 @@ public struct DetectionEngine: Sendable {
         context.previousSeen = members[m].events == 0 ? .min : members[m].lastSeen
         members[m].events &+= 1
         members[m].lastSeen = Swift.max(members[m].lastSeen, context.time)
-        members[m].calls.current += 1
-        members[m].bytes.current += Float(Swift.max(0, event.outcome.resultBytes ?? 0))
-        if event.outcome.status.isFailure || event.policy.decision == .deny {
-            members[m].failures.current += 1
-        }
         if let resource = event.target.resourceURI {
             let hash = stableHash(resource)
-            members[m].resources.current.insert(hash: hash)
             let bit = Int(hash >> 53)  // 11 bits: one of 2,048
             let word = m * Self.resourceWords + bit >> 6
             let mask = UInt64(1) << UInt64(bit & 63)
@@ -195,30 +187,9 @@ public struct DetectionEngine: Sendable {
         members[m].slowBaseline = slowBaseline
         members[m].slow.add(1)
         let time = context.time
-        let bucket = context.bucket
-        pairs[Int(context.pair)].record(
-            bucket: bucket,
-            slowBucket: slowBucket,
-            at: time,
-            alpha: alpha,
-            slowAlpha: slowAlpha
-        )
-        tools[Int(context.tool)].calls.record(
-            bucket: bucket,
-            slowBucket: slowBucket,
-            at: time,
-            alpha: alpha,
-            slowAlpha: slowAlpha
-        )
-        tools[Int(context.tool)].total &+= 1
-        calls &+= 1
-        tenants[Int(context.tenant)].record(
-            bucket: bucket,
-            slowBucket: slowBucket,
-            at: time,
-            alpha: alpha,
-            slowAlpha: slowAlpha
-        )
+        pairs[Int(context.pair)].record(slowBucket: slowBucket, at: time, slowAlpha: slowAlpha)
+        tools[Int(context.tool)].calls.record(slowBucket: slowBucket, at: time, slowAlpha: slowAlpha)
+        tenants[Int(context.tenant)].record(slowBucket: slowBucket, at: time, slowAlpha: slowAlpha)
     }
 
     /// The member's newest event ids, newest first.

@@ -120,8 +120,8 @@ public struct DetectionSettings: Sendable, Hashable {
         public var enabled = true
         /// Calls a member needs before a new tool is news.
         public var warmupEvents: Int = 200
-        /// A tool is rare while fewer members than this have used it, and
-        /// while its calls are less than this share of all calls.
+        /// Read from pipeline files so that older ones still load; first use
+        /// is now judged by the tool's class and the member's servers.
         public var rareMembers: Int = 3
         public var rareShare: Double = 0.002
         public init() {}

@@ -1,8 +1,8 @@
 /// What the engine keeps per member: plain values only (the name lives in
 /// the engine's `memberNames`), so that reading one copies no reference.
-/// About 330 bytes here, plus 24 hour
-/// counters, 7 cool-downs and the evidence ring held in the engine's flat
-/// arrays (BENCHMARKS.md has the measured total per key).
+/// Plus 24 hour and 7 day counters, 7 cool-downs, the resource filter and
+/// the evidence ring held in the engine's flat arrays (BENCHMARKS.md has
+/// the measured total per key).
 struct MemberState: Sendable {
     /// Whether the slot holds a member (false once evicted).
     var live = true
@@ -10,18 +10,9 @@ struct MemberState: Sendable {
     var firstSeen: Int64
     var lastSeen: Int64
     var events: UInt32 = 0
-    /// Current window bucket, shared by every metric below.
+    /// Current window bucket of the distinct-tools count (breadth).
     var bucket: Int32 = .min
-    var calls: (current: Float, previous: Float) = (0, 0)
-    var bytes: (current: Float, previous: Float) = (0, 0)
-    var failures: (current: Float, previous: Float) = (0, 0)
-    var resources: (current: DistinctSketch, previous: DistinctSketch) = (.init(), .init())
     var tools: (current: DistinctSketch, previous: DistinctSketch) = (.init(), .init())
-    var callsBaseline = Baseline()
-    /// Over log(1 + bytes) of busy windows: result sizes span orders of magnitude.
-    var bytesBaseline = Baseline()
-    var failuresBaseline = Baseline()
-    var resourcesBaseline = Baseline()
     var toolsBaseline = Baseline()
     /// Tools this member has called, as a 512-bit filter over tool indices.
     var seenTools: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -59,18 +50,9 @@ struct MemberState: Sendable {
 
     mutating func advance(to bucket: Int32, alpha: Float) {
         guard bucket > self.bucket else { return }
-        if self.bucket != .min, calls.current > 0 {
-            callsBaseline.add(calls.current, alpha: alpha)
-            bytesBaseline.add(log1pf(bytes.current), alpha: alpha)
-            if failures.current > 0 { failuresBaseline.add(failures.current, alpha: alpha) }
-            if !resources.current.isEmpty { resourcesBaseline.add(resources.current.estimate, alpha: alpha) }
-            toolsBaseline.add(tools.current.estimate, alpha: alpha)
-        }
+        // Every call inserts its tool: a window with any tool was busy.
+        if self.bucket != .min, !tools.current.isEmpty { toolsBaseline.add(tools.current.estimate, alpha: alpha) }
         let adjacent = bucket == self.bucket &+ 1
-        calls = (0, adjacent ? calls.current : 0)
-        bytes = (0, adjacent ? bytes.current : 0)
-        failures = (0, adjacent ? failures.current : 0)
-        resources = (.init(), adjacent ? resources.current : .init())
         tools = (.init(), adjacent ? tools.current : .init())
         self.bucket = bucket
     }
@@ -110,11 +92,10 @@ extension MemberState {
     }
 }
 
-/// A sliding count with its busy-window baseline and cool-down: what each
-/// member x tool pair, tool and tenant keeps (about 40 bytes).
+/// A spike-window count with its busy-window baseline and cool-down: what
+/// each member x tool pair, tool and tenant keeps; pairs also keep their
+/// result sizes and new-resource runs.
 struct CountState: Sendable, Hashable {
-    var count = SlidingCount()
-    var baseline = Baseline()
     /// Bucket until which this key does not alert again.
     var quietUntil: Int32 = .min
     var lastSeen: Int64
@@ -138,11 +119,7 @@ struct CountState: Sendable, Hashable {
 
     init(at time: Int64) { lastSeen = time }
 
-    mutating func record(bucket: Int32, slowBucket: Int32, at time: Int64, alpha: Float, slowAlpha: Float) {
-        var baseline = self.baseline
-        count.advance(to: bucket) { baseline.add($0, alpha: alpha) }
-        self.baseline = baseline
-        count.add(1)
+    mutating func record(slowBucket: Int32, at time: Int64, slowAlpha: Float) {
         var slowBaseline = self.slowBaseline
         slow.advance(to: slowBucket) { slowBaseline.add($0, alpha: slowAlpha) }
         self.slowBaseline = slowBaseline
@@ -155,8 +132,6 @@ struct CountState: Sendable, Hashable {
 struct ToolState: Sendable, Hashable {
     var calls: CountState
     var members: UInt32 = 0
-    /// Calls ever seen (for the tool's share of all calls).
-    var total: UInt64 = 0
     /// The MCP server it was first seen on (its class depends on it; kept in snapshots).
     var server: String
     var toolClass: ToolClass

@@ -5,7 +5,7 @@
 /// the pipeline file), but the window length must match.
 extension DetectionEngine {
     static let snapshotMagic: [UInt8] = Array("CSDE".utf8)
-    static let snapshotVersion: UInt32 = 4
+    static let snapshotVersion: UInt32 = 5
 
     public struct SnapshotError: Error, CustomStringConvertible {
         public var description: String
@@ -18,7 +18,6 @@ extension DetectionEngine {
         w.i64(window)
         w.i64(newest)
         w.i64(lastSweepHour)
-        w.u64(calls)
         let s = statistics
         for value in [s.events, s.late, s.untracked, s.alerts, s.evictedMembers, s.evictedPairs] { w.i64(Int64(value)) }
         for detector in Detector.allCases { w.i64(Int64(s.alertsByDetector[detector] ?? 0)) }
@@ -38,7 +37,6 @@ extension DetectionEngine {
             w.string(tool.server)
             w.count(tool.calls)
             w.u32(tool.members)
-            w.u64(tool.total)
         }
         w.u32(UInt32(members.count))
         for (index, member) in members.enumerated() {
@@ -69,7 +67,6 @@ extension DetectionEngine {
         }
         newest = r.i64()
         lastSweepHour = r.i64()
-        calls = r.u64()
         statistics.events = Int(r.i64())
         statistics.late = Int(r.i64())
         statistics.untracked = Int(r.i64())
@@ -93,7 +90,6 @@ extension DetectionEngine {
             let server = r.string()
             var tool = ToolState(calls: r.count(), name: name, server: server, settings: settings)
             tool.members = r.u32()
-            tool.total = r.u64()
             tools.append(tool)
             toolNames.append(name)
             toolIndex[NameKey(name)] = Int32(index)
@@ -159,10 +155,6 @@ struct SnapshotWriter {
     }
 
     mutating func count(_ c: CountState) {
-        i32(c.count.bucket)
-        f32(c.count.current)
-        f32(c.count.previous)
-        baseline(c.baseline)
         i32(c.quietUntil)
         i64(c.lastSeen)
         i32(c.member)
@@ -184,17 +176,9 @@ struct SnapshotWriter {
         i64(m.lastSeen)
         u32(m.events)
         i32(m.bucket)
-        for pair in [m.calls, m.bytes, m.failures] {
-            f32(pair.current)
-            f32(pair.previous)
-        }
-        sketch(m.resources.current)
-        sketch(m.resources.previous)
         sketch(m.tools.current)
         sketch(m.tools.previous)
-        for b in [m.callsBaseline, m.bytesBaseline, m.failuresBaseline, m.resourcesBaseline, m.toolsBaseline] {
-            baseline(b)
-        }
+        baseline(m.toolsBaseline)
         withUnsafeBytes(of: m.seenTools) { bytes += $0 }
         i64(m.lastSensitiveRead)
         i64(m.lastReadBytes)
@@ -265,8 +249,6 @@ struct SnapshotReader {
 
     mutating func count() -> CountState {
         var c = CountState(at: 0)
-        c.count = SlidingCount(bucket: i32(), current: f32(), previous: f32())
-        c.baseline = baseline()
         c.quietUntil = i32()
         c.lastSeen = i64()
         c.member = i32()
@@ -290,15 +272,7 @@ struct SnapshotReader {
         m.lastSeen = i64()
         m.events = u32()
         m.bucket = i32()
-        m.calls = (f32(), f32())
-        m.bytes = (f32(), f32())
-        m.failures = (f32(), f32())
-        m.resources = (sketch(), sketch())
         m.tools = (sketch(), sketch())
-        m.callsBaseline = baseline()
-        m.bytesBaseline = baseline()
-        m.failuresBaseline = baseline()
-        m.resourcesBaseline = baseline()
         m.toolsBaseline = baseline()
         m.seenTools = (u64(), u64(), u64(), u64(), u64(), u64(), u64(), u64())
         m.lastSensitiveRead = i64()

@@ -91,8 +91,10 @@ extension PipelineReference {
         "detectors.first_seen": "First use of a tool by a member, when the tool is rare.",
         "detectors.first_seen.enabled": "Run this detector.",
         "detectors.first_seen.warmup_events": "Events of a member before first uses alert.",
-        "detectors.first_seen.rare_members": "A tool used by at most this many members is rare.",
-        "detectors.first_seen.rare_share": "A tool with at most this share of calls is rare.",
+        "detectors.first_seen.rare_members":
+            "No effect since first use is judged by tool class; accepted so older files still load.",
+        "detectors.first_seen.rare_share":
+            "No effect since first use is judged by tool class; accepted so older files still load.",
         "detectors.off_hours": "Activity outside a member's learnt hours.",
         "detectors.off_hours.enabled": "Run this detector.",
         "detectors.off_hours.warmup_events": "Events of a member before its hours are judged.",
