@@ -6,13 +6,14 @@ RELEASE_BIN := .build/release
 FUZZ_BUILD := .build-fuzz/release
 FUZZ_SECONDS ?= 60
 BENCH_EVENTS ?= 1000000
-FORMAT_PATHS := Package.swift Sources Tests Fuzz Plugins
+# Generated code (Sources/OTLPProto) is kept as protoc-gen-swift wrote it.
+FORMAT_PATHS := Package.swift $(filter-out Sources/OTLPProto,$(wildcard Sources/*)) Tests Fuzz Plugins
 # The fuzz target links the instrumented objects of exactly today's sources
 # (a glob would also pick up objects of renamed or deleted files).
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: all setup build release test test-only test-deploy deb lint format demo bench bench-e2e eval soak chaos fuzz clean
+.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e eval soak chaos fuzz clean
 
 all: build
 
@@ -127,6 +128,16 @@ fuzz: setup
 	cp Tests/AuditDecoderTests/Fixtures/valid/*.json .build-fuzz/corpus/
 	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/decoder-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 		-print_final_stats=1 -artifact_prefix=.build-fuzz/findings/ .build-fuzz/corpus
+
+# Regenerates Sources/OTLPProto from the .proto files in Protos/ (protoc from Debian's
+# protobuf-compiler, protoc-gen-swift built from the swift-protobuf version Package.swift names).
+# Slow (the plugin builds for minutes), so the generated code is committed.
+protos:
+	@command -v protoc >/dev/null || apt-get install -y -q protobuf-compiler
+	$(SWIFT) build -c release --package-path .build/checkouts/swift-protobuf --product protoc-gen-swift
+	protoc --plugin=protoc-gen-swift=.build/checkouts/swift-protobuf/.build/release/protoc-gen-swift \
+		--swift_out=Sources/OTLPProto --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
+		-I Protos $$(cd Protos && find . -name '*.proto' | sed 's|^\./||' | sort)
 
 clean:
 	rm -rf .build .build-fuzz

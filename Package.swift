@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -39,6 +40,20 @@ let package = Package(
         .target(name: "AuditEvent"),
         // Raw message bytes to AuditEvent, through simdjson.
         .target(name: "AuditDecoder", dependencies: ["AuditEvent", "CSimdjson"]),
+        // OTLP logs messages, generated once from Protos/ by `make protos` (swift-protobuf).
+        .target(
+            name: "OTLPProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // What real gateways emit (OTLP logs, Hangar's JSON lines, CEF, ContextForge's log) mapped
+        // to mcp.audit/1 events. Pure: bytes in, events and per-record failures out.
+        .target(
+            name: "GatewayFormats",
+            dependencies: [
+                "AuditEvent", "AuditDecoder", "COpenSSL", "OTLPProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // Synthetic gateway traffic for benchmarks, fuzz seeds and the demo. Pure.
         .target(name: "TrafficGenerator", dependencies: ["AuditEvent"]),
 
@@ -50,7 +65,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "AuditEvent", "Detection", "Logs", "Yams",
+                "AuditEvent", "Detection", "GatewayFormats", "Logs", "Yams",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -119,8 +134,8 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "AuditDecoder", "AuditEvent", "Blocking", "Kafka", "Ledger", "Pipeline", "PostgresSink", "SIEM",
-                "Telemetry",
+                "AuditDecoder", "AuditEvent", "Blocking", "GatewayFormats", "Kafka", "Ledger", "Pipeline",
+                "PostgresSink", "SIEM", "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -133,7 +148,7 @@ let package = Package(
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Blocking", "Detection", "TrafficGenerator", "Kafka", "Pipeline",
                 "PostgresSink",
-                "Ledger", "Logs", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
+                "GatewayFormats", "Ledger", "Logs", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -174,6 +189,13 @@ let package = Package(
             dependencies: ["Pipeline", "PostgresSink", "SIEM", "Worker", "Logs", "Kafka"]
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(
+            name: "GatewayFormatsTests",
+            dependencies: [
+                "GatewayFormats", "AuditEvent", "OTLPProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "TelemetryTests",
             dependencies: [

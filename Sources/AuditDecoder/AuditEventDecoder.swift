@@ -68,7 +68,7 @@ public final class AuditEventDecoder {
 
     /// Parses with simdjson. The reader it returns points into the parser's
     /// buffers, not into `bytes`, and is valid until the next parse.
-    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(AuditEventError) -> TapeReader {
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(AuditEventError) -> TapeReader {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw AuditEventError(.emptyMessage, reason: "the message has no bytes (empty payload or tombstone)")
         }

@@ -45,6 +45,13 @@ public struct AuditEventError: Error, Sendable, Hashable, CustomStringConvertibl
         /// `occurred_at` is a valid date-time outside ``AuditEvent/occurredAtRange``,
         /// what every sink (PostgreSQL's day partitions among them) can store.
         public static let timestampOutOfRange = Code("timestamp_out_of_range")
+        /// Not a valid protocol buffer of the expected message (an OTLP export request).
+        public static let invalidProtobuf = Code("invalid_protobuf")
+        /// A CEF line whose header or extension does not parse.
+        public static let invalidCEF = Code("invalid_cef")
+        /// A gateway record that names no MCP call the mapping can place
+        /// (dead-lettered only when `mapping.other_records` asks for it).
+        public static let notAnMCPRecord = Code("not_an_mcp_record")
         /// The decoder itself failed (out of memory); the message may be fine.
         public static let internalError = Code("internal_error")
     }

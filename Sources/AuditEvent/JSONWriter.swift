@@ -5,13 +5,15 @@
 public struct JSONWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = [false]
+    /// A run-time key was just written: the next value follows it without a comma.
+    private var afterName = false
 
     public init(capacity: Int = 512) {
         bytes.reserveCapacity(capacity)
     }
 
     public mutating func beginObject(_ key: StaticString? = nil) {
-        if let key { self.key(key) } else { separate() }
+        if let key { self.key(key) } else { valueStart() }
         bytes.append(UInt8(ascii: "{"))
         needsComma.append(false)
     }
@@ -71,6 +73,71 @@ public struct JSONWriter: Sendable {
     public mutating func nullField(_ key: StaticString) {
         self.key(key)
         bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// A member key known only at run time; the next call writes its value.
+    public mutating func name(_ key: String) {
+        separate()
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+        afterName = true
+    }
+
+    /// A string value (after ``name(_:)`` or inside an array).
+    public mutating func value(_ text: String) {
+        valueStart()
+        string(text)
+    }
+
+    public mutating func value(_ number: Int64) {
+        valueStart()
+        bytes.append(contentsOf: String(number).utf8)
+    }
+
+    /// A finite number as JSON; NaN and infinities (not JSON) become null.
+    public mutating func value(_ number: Double) {
+        valueStart()
+        guard number.isFinite else { return bytes.append(contentsOf: "null".utf8) }
+        if number == number.rounded(), abs(number) < 1e15 {
+            bytes.append(contentsOf: String(Int64(number)).utf8)
+        } else {
+            bytes.append(contentsOf: number.description.utf8)
+        }
+    }
+
+    public mutating func value(_ flag: Bool) {
+        valueStart()
+        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+    }
+
+    /// JSON text written as it is (a value already validated elsewhere).
+    public mutating func value(raw: RawJSON) {
+        valueStart()
+        bytes.append(contentsOf: raw.text.utf8)
+    }
+
+    public mutating func nullValue() {
+        valueStart()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    public mutating func beginArray() {
+        valueStart()
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    private mutating func valueStart() {
+        if afterName {
+            afterName = false
+        } else {
+            separate()
+        }
     }
 
     private mutating func separate() {

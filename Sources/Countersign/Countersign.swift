@@ -16,7 +16,8 @@ struct Countersign: AsyncParsableCommand {
             """,
         version: "\(countersignVersion) (commit \(buildCommit))",
         subcommands: [
-            RunCommand.self, CheckCommand.self, ValidateCommand.self, GenerateCommand.self, DetectCommand.self,
+            RunCommand.self, CheckCommand.self, ValidateCommand.self, DecodeCommand.self, GenerateCommand.self,
+            DetectCommand.self,
             ScoreCommand.self, MigrateCommand.self, LedgerCommand.self,
             DevBrokerCommand.self,
         ]

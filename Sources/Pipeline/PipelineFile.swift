@@ -1,4 +1,5 @@
 import Detection
+import GatewayFormats
 internal import Yams
 
 /// Reads pipeline files (YAML). `${NAME}` and `${NAME:-default}` in a value
@@ -7,7 +8,7 @@ internal import Yams
 /// file, the line and the key.
 public enum PipelineFile {
     /// The `source.format` names the worker can decode.
-    public static let knownFormats = ["mcp.audit/1"]
+    public static let knownFormats = ["mcp.audit/1"] + GatewayFormat.allCases.map(\.rawValue)
 
     /// `kinds` are the sinks a `sinks:` entry may name (the worker's
     /// registry); `checks` look outside the file (librdkafka, named files).
@@ -159,7 +160,7 @@ public enum PipelineFile {
     private static func sourceSection(_ object: inout YAMLObject) throws(PipelineFileError) -> PipelineSpec.Source {
         try object.only([
             "kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms", "shutdown_timeout_seconds",
-            "format",
+            "format", "topic_formats", "mapping",
         ])
         var kafkaObject = try object.object("kafka")
         let kafka = try kafkaObject.stringMap()
@@ -193,20 +194,59 @@ public enum PipelineFile {
             shutdownTimeoutSeconds: try object.integer("shutdown_timeout_seconds", default: 20, in: 2...3_600)
         )
         if let format = try object.optionalString("format") {
-            if knownFormats.contains(format) {
-                source.format = format
-            } else {
-                let hint = closest(to: format, in: knownFormats).map { "; did you mean '\($0)'?" } ?? ""
-                object.note(
-                    object.error(
-                        key: "format",
-                        "unknown format '\(format)'; known: \(knownFormats.joined(separator: ", "))" + hint
-                    )
-                )
+            if let known = checkFormat(format, key: "format", in: object) { source.format = known }
+        }
+        if var formats = try object.optionalObject("topic_formats") {
+            for (topic, values, line) in try formats.stringListMap() {
+                guard values.count == 1 else {
+                    formats.note(formats.error(key: topic, "expected one format name", line: line))
+                    continue
+                }
+                if !topics.contains(topic) {
+                    formats.note(formats.error(key: topic, "is not one of source.topics", line: line))
+                }
+                if let known = checkFormat(values[0], key: topic, in: formats) { source.topicFormats[topic] = known }
             }
+        }
+        if var mapping = try object.optionalObject("mapping") {
+            source.mapping = try mappingSection(&mapping)
         }
         try object.finish()
         return source
+    }
+
+    private static func checkFormat(_ format: String, key: String, in object: YAMLObject) -> String? {
+        if knownFormats.contains(format) { return format }
+        let hint = closest(to: format, in: knownFormats).map { "; did you mean '\($0)'?" } ?? ""
+        object.note(
+            object.error(key: key, "unknown format '\(format)'; known: \(knownFormats.joined(separator: ", "))" + hint)
+        )
+        return nil
+    }
+
+    private static func mappingSection(_ object: inout YAMLObject) throws(PipelineFileError) -> PipelineSpec.Mapping {
+        try object.only(["fields", "gateway", "other_records"])
+        var mapping = PipelineSpec.Mapping()
+        mapping.gateway = try object.optionalString("gateway")
+        mapping.otherRecords = try object.enumeration("other_records", default: FieldMapping.OtherRecords.skip).rawValue
+        if var fields = try object.optionalObject("fields") {
+            for (field, names, line) in try fields.stringListMap() {
+                guard EventField(rawValue: field) != nil else {
+                    let hint = closest(to: field, in: EventField.names).map { "; did you mean '\($0)'?" } ?? ""
+                    fields.note(
+                        fields.error(key: field, "is not an mcp.audit/1 field a mapping can fill" + hint, line: line)
+                    )
+                    continue
+                }
+                if names.isEmpty || names.contains(where: \.isEmpty) {
+                    fields.note(fields.error(key: field, "needs one or more record value names", line: line))
+                    continue
+                }
+                mapping.fields[field] = names
+            }
+        }
+        try object.finish()
+        return mapping
     }
 
     /// librdkafka properties that name a file read at start-up (certificates,

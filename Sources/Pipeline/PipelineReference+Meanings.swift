@@ -13,7 +13,16 @@ extension PipelineReference {
         "source.commit_interval_ms": "Acknowledged offsets are committed at least this often.",
         "source.shutdown_timeout_seconds":
             "The longest a SIGTERM/SIGINT shutdown takes; a batch a failing sink holds is left uncommitted and read again at the next start.",
-        "source.format": "How a message becomes events.",
+        "source.format":
+            "How a message becomes events: `mcp.audit/1`, `otlp` (OTLP logs, protobuf or JSON, one message = many records), `hangar-jsonl`, `cef` or `contextforge-log`; docs/inputs.md.",
+        "source.topic_formats": "Per topic, a format other than `source.format` (`topic: format`).",
+        "source.mapping":
+            "How gateway records become mcp.audit/1 events, on top of each format's built-in mapping (docs/inputs.md).",
+        "source.mapping.fields":
+            "`field: name` or `field: [name, ...]`: the record values (attributes, JSON members, CEF keys or labels, `@time`, `@body`, ...) an mcp.audit/1 field is read from, before the built-in names.",
+        "source.mapping.gateway": "`source.gateway` for records that do not name their gateway.",
+        "source.mapping.other_records":
+            "Records that are not MCP calls (other logs in the same stream): `skip` counts them (the ledger keeps their message), `dead_letter` sends each to the dead-letter topic.",
         "buffers": "Bounds between the source and the sinks.",
         "buffers.batches_in_flight":
             "Most batches between the source and the sinks; each sink's queue holds at most this many.",

@@ -14,6 +14,8 @@ public enum PipelineReference {
           topics: [t]
           dead_letter_topic: d
           format: mcp.audit/1
+          topic_formats: {}
+          mapping: {fields: {}}
         buffers: {}
         decoder: {}
         detectors:

@@ -18,6 +18,10 @@ public struct PipelineSpec: Sendable {
         public var shutdownTimeoutSeconds: Int
         /// How messages become events (`mcp.audit/1`, the default).
         public var format = "mcp.audit/1"
+        /// Topics whose messages are in another format than `format`.
+        public var topicFormats: [String: String] = [:]
+        /// How gateway records become events (formats other than `mcp.audit/1`).
+        public var mapping = Mapping()
 
         public init(
             kafka: [String: String],
@@ -33,6 +37,22 @@ public struct PipelineSpec: Sendable {
             self.deadLetterTopic = deadLetterTopic
             self.batchSize = batchSize
             self.commitIntervalMilliseconds = commitIntervalMilliseconds
+        }
+    }
+
+    /// `source.mapping`: a pipeline file's additions to a format's built-in mapping.
+    public struct Mapping: Sendable, Hashable {
+        /// `mcp.audit/1` field name -> record value names, read before the built-in ones.
+        public var fields: [String: [String]] = [:]
+        /// `source.gateway` when a record names none.
+        public var gateway: String?
+        /// `skip` or `dead_letter`: records that are not MCP calls.
+        public var otherRecords: String?
+
+        public init(fields: [String: [String]] = [:], gateway: String? = nil, otherRecords: String? = nil) {
+            self.fields = fields
+            self.gateway = gateway
+            self.otherRecords = otherRecords
         }
     }
 

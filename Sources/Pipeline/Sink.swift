@@ -45,6 +45,9 @@ public struct RejectedMessage: Sendable {
     /// The field at fault, or the sink that refused the row.
     public var field: String?
     public var reason: String
+    /// The record's place in its message, when one record of a batch (an
+    /// OTLP export request) was refused and the rest delivered.
+    public var record: Int?
 
     public init(
         topic: String,
@@ -54,8 +57,10 @@ public struct RejectedMessage: Sendable {
         value: [UInt8],
         code: String,
         field: String?,
-        reason: String
+        reason: String,
+        record: Int? = nil
     ) {
+        self.record = record
         self.topic = topic
         self.partition = partition
         self.offset = offset

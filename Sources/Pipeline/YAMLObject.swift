@@ -278,6 +278,28 @@ public struct YAMLObject {
         return result
     }
 
+    /// Every pair of this mapping as a list of text (one value is a list of one).
+    public mutating func stringListMap() throws(PipelineFileError) -> [(key: String, values: [String], line: Int?)] {
+        context.schema?.record(
+            path: path ?? "",
+            type: "mapping of text or lists of text",
+            fallback: nil,
+            constraint: nil
+        )
+        var result: [(key: String, values: [String], line: Int?)] = []
+        for pair in pairs {
+            used.insert(pair.key)
+            if case .sequence(let sequence) = pair.value {
+                var values: [String] = []
+                for item in sequence { values.append(try text(item, key: pair.key)) }
+                result.append((pair.key, values, pair.line))
+            } else {
+                result.append((pair.key, [try text(pair.value, key: pair.key)], pair.line))
+            }
+        }
+        return result
+    }
+
     public mutating func object(_ key: String) throws(PipelineFileError) -> YAMLObject {
         describe(key, "section", "required")
         guard let node = value(key) else { throw missing(key) }

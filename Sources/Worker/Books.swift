@@ -91,6 +91,8 @@ final class Books: Sendable {
 
     func replayedForState(_ count: Int) { update { $0.replayedForState += count } }
 
+    func skippedRecords(_ count: Int) { update { $0.skippedRecords += count } }
+
     /// What the delivery machine says after each event.
     func delivery(failing: Bool, redelivered: Int) {
         update {

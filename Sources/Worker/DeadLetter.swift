@@ -13,6 +13,8 @@ public enum DeadLetter {
         public static let topic = "countersign.source.topic"
         public static let partition = "countersign.source.partition"
         public static let offset = "countersign.source.offset"
+        /// The refused record's place in its message (a batch format; absent when the whole message was refused).
+        public static let record = "countersign.source.record"
         /// `true` when the value is a prefix of the message, cut to fit the topic.
         public static let truncated = "countersign.truncated"
         /// The message's size in bytes before it was cut.
@@ -58,7 +60,8 @@ public enum DeadLetter {
         reason: String,
         topic: String,
         partition: Int32,
-        offset: Int64
+        offset: Int64,
+        record: Int? = nil
     ) -> [(name: String, value: [UInt8])] {
         var headers: [(name: String, value: [UInt8])] = [
             (Header.code, Array(code.utf8)),
@@ -68,6 +71,7 @@ public enum DeadLetter {
             (Header.offset, Array(String(offset).utf8)),
         ]
         if let field { headers.insert((Header.field, Array(field.utf8)), at: 1) }
+        if let record { headers.append((Header.record, Array(String(record).utf8))) }
         return headers
     }
 }

@@ -90,6 +90,13 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
                     "unknown source format '\(configuration.format)'; known: \(MessageFormats.names.joined(separator: ", "))"
             )
         }
+        var topicFormats: [String: any MessageFormat.Type] = [:]
+        for (topic, name) in configuration.topicFormats {
+            guard let type = MessageFormats.named(name) else {
+                throw KafkaError(code: "configuration", reason: "unknown format '\(name)' for topic '\(topic)'")
+            }
+            topicFormats[topic] = type
+        }
         var detection: DetectionStage?
         if let settings = configuration.detection {
             let store = try configuration.stateDirectory.map { try SnapshotStore(directory: $0) }
@@ -127,6 +134,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
                 configuration: configuration,
                 consumer: consumer,
                 format: format,
+                topicFormats: topicFormats,
                 detection: detection,
                 ledger: ledger,
                 books: books,

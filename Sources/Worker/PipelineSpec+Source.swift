@@ -1,4 +1,5 @@
 import AuditDecoder
+import GatewayFormats
 import Kafka
 import Pipeline
 
@@ -20,6 +21,17 @@ extension SourceConfiguration {
             stateDirectory: spec.detectionStage.stateDirectory,
             snapshotIntervalSeconds: spec.detectionStage.snapshotIntervalSeconds,
             shutdownTimeout: .seconds(spec.source.shutdownTimeoutSeconds)
+        )
+        topicFormats = spec.source.topicFormats
+        var fields: [EventField: [String]] = [:]
+        for (name, values) in spec.source.mapping.fields {
+            if let field = EventField(rawValue: name) { fields[field] = values }
+        }
+        mapping = FormatSettings(
+            limits: decoderLimits,
+            fields: fields,
+            gateway: spec.source.mapping.gateway,
+            otherRecords: spec.source.mapping.otherRecords.flatMap { FieldMapping.OtherRecords(rawValue: $0) }
         )
     }
 }

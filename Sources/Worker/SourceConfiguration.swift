@@ -22,6 +22,10 @@ public struct SourceConfiguration: Sendable {
     public var maxBatchesInFlight: Int
     /// The `source.format` name (``MessageFormats``).
     public var format: String
+    /// Topics in another format than `format`.
+    public var topicFormats: [String: String] = [:]
+    /// The pipeline file's additions to gateway formats' mappings.
+    public var mapping = FormatSettings()
     /// Commit acknowledged offsets at least this often while consuming.
     public var commitIntervalMilliseconds: Int
     /// First and longest wait between attempts when a sink fails.

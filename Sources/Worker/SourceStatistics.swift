@@ -23,6 +23,9 @@ public struct SourceStatistics: Sendable, Hashable {
     /// Messages read again before the group's commit only to rebuild
     /// detection state from an older snapshot (not counted as consumed).
     public var replayedForState = 0
+    /// Records of gateway formats that were not MCP calls and were left out
+    /// (`source.mapping.other_records: skip`); their messages are in the ledger.
+    public var skippedRecords = 0
     /// Most messages held back at once while a sink failed (polled while
     /// pausing, kept for the next attempt): the stall's memory cost.
     public var peakHeldMessages = 0
@@ -48,6 +51,7 @@ extension SourceStatistics {
             "truncated_dead_letters": "\(truncatedDeadLetters)", "sink_rejected": "\(sinkRejected)",
             "commits": "\(commits)", "commit_failures": "\(commitFailures)", "sink_failures": "\(sinkFailures)",
             "redelivered": "\(redelivered)", "replayed_for_state": "\(replayedForState)",
+            "skipped_records": "\(skippedRecords)",
             "peak_held_messages": "\(peakHeldMessages)", "alerts": "\(alerts)", "late_events": "\(lateEvents)",
             "ledger_size": "\(ledgerSize)",
         ]

@@ -2,6 +2,7 @@ import AuditDecoder
 import AuditEvent
 import Detection
 import Foundation
+import GatewayFormats
 import Kafka
 import Logging
 import Pipeline
@@ -56,16 +57,27 @@ final class SourceStage: @unchecked Sendable {
     private var lastGauges = ContinuousClock.now
     private var nextID = 0
 
-    /// A message format instance for one decoding task.
+    /// The message formats of one decoding task: the source's, and any
+    /// topic's own (`source.topic_formats`).
     final class FormatBox: @unchecked Sendable {
         let format: any MessageFormat
-        init(_ format: any MessageFormat) { self.format = format }
+        let byTopic: [String: any MessageFormat]
+
+        init(_ format: any MessageFormat, byTopic: [String: any MessageFormat] = [:]) {
+            self.format = format
+            self.byTopic = byTopic
+        }
+
+        func decode(_ message: KafkaConsumer.Message) throws(AuditEventError) -> DecodedMessage {
+            try (byTopic.isEmpty ? format : byTopic[message.topic] ?? format).decode(message.value)
+        }
     }
 
     init(
         configuration: SourceConfiguration,
         consumer: KafkaConsumer,
         format: any MessageFormat.Type,
+        topicFormats: [String: any MessageFormat.Type] = [:],
         detection: DetectionStage?,
         ledger: LedgerStage?,
         books: Books,
@@ -74,7 +86,16 @@ final class SourceStage: @unchecked Sendable {
         self.configuration = configuration
         self.consumer = consumer
         let cores = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-        formats = try (0..<cores).map { _ in FormatBox(try format.init(limits: configuration.decoderLimits)) }
+        var settings = configuration.mapping
+        settings.limits = configuration.decoderLimits
+        formats = try (0..<cores).map { _ in
+            FormatBox(
+                try format.init(settings: settings),
+                byTopic: try topicFormats.mapValues { (type) throws(AuditEventError) in
+                    try type.init(settings: settings)
+                }
+            )
+        }
         self.detection = detection
         self.ledger = ledger
         stages = ([ledger, detection] as [(any OrderedStage)?]).compactMap { $0 }
@@ -167,18 +188,22 @@ final class SourceStage: @unchecked Sendable {
         /// Which message each event came from, for its ledger index.
         var sources: [Int] = []
         var firstIDs = [String?](repeating: nil, count: messages.count)
+        var skipped = 0
         for (position, outcome) in decoded.enumerated() {
             switch outcome {
-            case .success(let some):
-                for (index, event) in some.enumerated() {
+            case .success(let decoded):
+                for (index, event) in decoded.events.enumerated() {
                     events.append(ConsumedEvent(event, from: messages[position], index: index))
                     sources.append(position)
                 }
-                firstIDs[position] = some.first?.eventID
+                firstIDs[position] = decoded.events.first?.eventID
+                for failure in decoded.failures { rejected.append(RejectedMessage(messages[position], failure)) }
+                skipped += decoded.skipped
             case .failure(let error):
                 rejected.append(RejectedMessage(messages[position], error))
             }
         }
+        if skipped > 0 { books.skippedRecords(skipped) }
         let runs = account(messages, events)
         let staged = StagedBatch(messages: messages, events: events, sources: sources, eventIDs: firstIDs)
         var batch = EventBatch(events: events, rejected: rejected)
@@ -202,11 +227,11 @@ final class SourceStage: @unchecked Sendable {
     }
 
     /// Each message decoded by the format; chunks in parallel, one format instance per task.
-    private func decode(_ messages: [KafkaConsumer.Message]) async -> [Result<[AuditEvent], AuditEventError>] {
+    private func decode(_ messages: [KafkaConsumer.Message]) async -> [Result<DecodedMessage, AuditEventError>] {
         let chunks = messages.count < 256 ? 1 : formats.count
         if chunks == 1 { return Self.decode(messages[...], formats[0]) }
         let size = (messages.count + chunks - 1) / chunks
-        return await withTaskGroup(of: (Int, [Result<[AuditEvent], AuditEventError>]).self) { group in
+        return await withTaskGroup(of: (Int, [Result<DecodedMessage, AuditEventError>]).self) { group in
             for chunk in 0..<chunks {
                 let start = chunk * size
                 let end = min(messages.count, start + size)
@@ -215,7 +240,7 @@ final class SourceStage: @unchecked Sendable {
                 let format = formats[chunk]
                 group.addTask { (chunk, Self.decode(slice, format)) }
             }
-            var parts = [[Result<[AuditEvent], AuditEventError>]](repeating: [], count: chunks)
+            var parts = [[Result<DecodedMessage, AuditEventError>]](repeating: [], count: chunks)
             for await (chunk, part) in group { parts[chunk] = part }
             return parts.flatMap { $0 }
         }
@@ -224,10 +249,10 @@ final class SourceStage: @unchecked Sendable {
     private static func decode(
         _ messages: ArraySlice<KafkaConsumer.Message>,
         _ box: FormatBox
-    ) -> [Result<[AuditEvent], AuditEventError>] {
+    ) -> [Result<DecodedMessage, AuditEventError>] {
         messages.map { message in
             do throws(AuditEventError) {
-                return .success(try box.format.decode(message.value))
+                return .success(try box.decode(message))
             } catch {
                 return .failure(error)
             }
@@ -335,8 +360,8 @@ final class SourceStage: @unchecked Sendable {
                 rest.append(message)
                 continue
             }
-            if let some = try? formats[0].format.decode(message.value) {
-                for (index, event) in some.enumerated() {
+            if let decoded = try? formats[0].decode(message) {
+                for (index, event) in decoded.events.enumerated() {
                     events.append(ConsumedEvent(event, from: message, index: index))
                 }
             }

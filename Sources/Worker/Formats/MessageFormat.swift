@@ -1,9 +1,32 @@
 import AuditDecoder
 import AuditEvent
+import GatewayFormats
+
+/// What a format needs to start: the decoder's limits and, for gateway
+/// formats, the pipeline file's additions to the built-in mapping.
+public struct FormatSettings: Sendable {
+    public var limits: AuditEventDecoder.Limits
+    public var fields: [EventField: [String]]
+    public var gateway: String?
+    public var otherRecords: FieldMapping.OtherRecords?
+
+    public init(
+        limits: AuditEventDecoder.Limits = .init(),
+        fields: [EventField: [String]] = [:],
+        gateway: String? = nil,
+        otherRecords: FieldMapping.OtherRecords? = nil
+    ) {
+        self.limits = limits
+        self.fields = fields
+        self.gateway = gateway
+        self.otherRecords = otherRecords
+    }
+}
 
 /// How the bytes of one Kafka message become events: zero or more of them
 /// (an OTLP export request carries many records, a heartbeat none). A
-/// message refused as a whole goes to the dead-letter topic with the error.
+/// message refused as a whole throws and goes to the dead-letter topic with
+/// the error; a record refused alone is one of the result's `failures`.
 ///
 /// One instance per decoding task: formats keep parser buffers and are not
 /// shared between tasks. A new format is one file in this folder and one line
@@ -11,13 +34,15 @@ import AuditEvent
 public protocol MessageFormat: SendableMetatype {
     /// The `source.format` name in pipeline files.
     static var name: String { get }
-    init(limits: AuditEventDecoder.Limits) throws(AuditEventError)
-    func decode(_ value: [UInt8]) throws(AuditEventError) -> [AuditEvent]
+    init(settings: FormatSettings) throws(AuditEventError)
+    func decode(_ value: [UInt8]) throws(AuditEventError) -> DecodedMessage
 }
 
 /// The formats a pipeline file may name.
 public enum MessageFormats {
-    public static let all: [any MessageFormat.Type] = [MCPAuditFormat.self]
+    public static let all: [any MessageFormat.Type] = [
+        MCPAuditFormat.self, OTLPFormat.self, HangarJSONLinesFormat.self, CEFFormat.self, ContextForgeLogFormat.self,
+    ]
 
     public static var names: [String] { all.map { $0.name } }
 
@@ -32,11 +57,11 @@ public struct MCPAuditFormat: MessageFormat {
     public static let name = "mcp.audit/1"
     private let decoder: AuditEventDecoder
 
-    public init(limits: AuditEventDecoder.Limits) throws(AuditEventError) {
-        decoder = try AuditEventDecoder(limits: limits)
+    public init(settings: FormatSettings) throws(AuditEventError) {
+        decoder = try AuditEventDecoder(limits: settings.limits)
     }
 
-    public func decode(_ value: [UInt8]) throws(AuditEventError) -> [AuditEvent] {
-        [try decoder.decode(value)]
+    public func decode(_ value: [UInt8]) throws(AuditEventError) -> DecodedMessage {
+        DecodedMessage(events: [try decoder.decode(value)])
     }
 }

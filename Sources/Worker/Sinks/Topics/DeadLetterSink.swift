@@ -1,4 +1,5 @@
 import AuditEvent
+import GatewayFormats
 import Kafka
 import Logging
 import Pipeline
@@ -63,7 +64,8 @@ struct DeadLetterSink: Sink {
                         reason: $0.reason,
                         topic: $0.topic,
                         partition: $0.partition,
-                        offset: $0.offset
+                        offset: $0.offset,
+                        record: $0.record
                     )
                 )
             }
@@ -102,6 +104,22 @@ extension RejectedMessage {
             code: error.code.name,
             field: error.field,
             reason: error.reason
+        )
+    }
+
+    /// One record of a message that decoded in part: the record's canonical
+    /// JSON (or the whole message when the format gives none) and its place.
+    init(_ message: KafkaConsumer.Message, _ failure: RecordFailure) {
+        self.init(
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key,
+            value: failure.value.isEmpty ? message.value : failure.value,
+            code: failure.error.code.name,
+            field: failure.error.field,
+            reason: failure.error.reason,
+            record: failure.record
         )
     }
 

@@ -1,0 +1,65 @@
+import COpenSSL
+
+/// Name-based UUIDs (RFC 9562 version 5: SHA-1 over a namespace and a name).
+///
+/// Used as `event_id` for records that carry none, so that the same record
+/// delivered or exported twice gets the same id and de-duplicates in every
+/// sink. SHA-1's weakness does not matter here: the id is a de-duplication
+/// key, not a proof; the ledger's SHA-256 tree is the proof.
+public enum NameBasedUUID {
+    /// Countersign's namespace for gateway records (a random version 4 UUID, fixed forever).
+    public static let recordNamespace: [UInt8] = [
+        0x6f, 0x0c, 0x1e, 0x5a, 0x93, 0x2d, 0x4b, 0x71, 0xa8, 0x4e, 0x0d, 0x52, 0xc9, 0x37, 0xe1, 0x86,
+    ]
+
+    /// The version 5 UUID of `name` in `namespace`, in its lowercase text form.
+    public static func version5(namespace: [UInt8] = recordNamespace, name: [UInt8]) -> String {
+        var input = namespace
+        input.append(contentsOf: name)
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        _ = input.withUnsafeBytes { bytes in
+            EVP_Digest(bytes.baseAddress, bytes.count, &digest, &length, EVP_sha1(), nil)
+        }
+        var uuid = Array(digest[0..<16])
+        uuid[6] = (uuid[6] & 0x0F) | 0x50
+        uuid[8] = (uuid[8] & 0x3F) | 0x80
+        return format(uuid)
+    }
+
+    static func format(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// SHA-256 of bytes as lowercase hex: binds a hot-tier row to the Kafka
+/// message (and ledger leaf) its record came in.
+enum MessageDigest {
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        _ = bytes.withUnsafeBytes { raw in
+            EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_sha256(), nil)
+        }
+        return hex(digest[0..<Int(length)])
+    }
+
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

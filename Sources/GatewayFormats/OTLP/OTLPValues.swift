@@ -1,0 +1,129 @@
+import AuditEvent
+import OTLPProto
+
+/// OTLP's AnyValue and KeyValue lists as record values and canonical JSON.
+enum OTLPValues {
+    typealias AnyValue = Opentelemetry_Proto_Common_V1_AnyValue
+    typealias KeyValue = Opentelemetry_Proto_Common_V1_KeyValue
+
+    /// Attributes by name; a map value is also entered member by member
+    /// under dotted names (`mcp.caller` = {id: x} gives `mcp.caller.id`).
+    /// The first repeated name is reported in `duplicate`.
+    static func flatten(
+        _ attributes: [KeyValue],
+        into values: inout [String: RecordValue],
+        prefix: String = "",
+        duplicate: inout String?
+    ) {
+        for attribute in attributes {
+            let name = prefix + attribute.key
+            if values.updateValue(value(attribute.value), forKey: name) != nil, duplicate == nil {
+                duplicate = name
+            }
+            if case .kvlistValue(let list) = attribute.value.value {
+                flatten(list.values, into: &values, prefix: name + ".", duplicate: &duplicate)
+            }
+        }
+    }
+
+    static func value(_ any: AnyValue) -> RecordValue {
+        switch any.value {
+        case .stringValue(let text): return .string(text)
+        case .boolValue(let flag): return .boolean(flag)
+        case .intValue(let number): return .integer(number)
+        case .doubleValue(let number): return .double(number)
+        case .arrayValue(let array):
+            var strings: [String] = []
+            for element in array.values {
+                guard case .stringValue(let text) = element.value else { return .json(json(any).text) }
+                strings.append(text)
+            }
+            return .strings(strings)
+        case .bytesValue(let bytes): return .string(MessageDigest.hex(bytes))
+        case .kvlistValue, .stringValueStrindex, .none: return .json(json(any).text)
+        }
+    }
+
+    static func json(_ any: AnyValue) -> RawJSON {
+        var writer = JSONWriter(capacity: 64)
+        write(any, to: &writer)
+        return RawJSON(text: String(decoding: writer.bytes, as: UTF8.self))
+    }
+
+    static func json(_ attributes: [KeyValue]) -> RawJSON {
+        var writer = JSONWriter(capacity: 64 * attributes.count + 2)
+        writeObject(attributes, to: &writer)
+        return RawJSON(text: String(decoding: writer.bytes, as: UTF8.self))
+    }
+
+    static func writeObject(_ attributes: [KeyValue], to writer: inout JSONWriter) {
+        writer.beginObject()
+        for attribute in attributes {
+            writer.name(attribute.key)
+            write(attribute.value, to: &writer)
+        }
+        writer.endObject()
+    }
+
+    static func write(_ any: AnyValue, to writer: inout JSONWriter) {
+        switch any.value {
+        case .stringValue(let text): writer.value(text)
+        case .boolValue(let flag): writer.value(flag)
+        case .intValue(let number): writer.value(number)
+        case .doubleValue(let number): writer.value(number)
+        case .arrayValue(let array):
+            writer.beginArray()
+            for element in array.values { write(element, to: &writer) }
+            writer.endArray()
+        case .kvlistValue(let list): writeObject(list.values, to: &writer)
+        case .bytesValue(let bytes): writer.value(MessageDigest.hex(bytes))
+        case .stringValueStrindex, .none: writer.nullValue()
+        }
+    }
+
+    /// A trace or span id as lowercase hex, nil when absent or all zero.
+    ///
+    /// OTLP/JSON writes these ids in hex where proto3's JSON mapping reads
+    /// bytes as base64. Hex digits are base64 digits, and 32 (16) of them
+    /// decode to exactly 24 (12) bytes, so the JSON decoder's bytes are
+    /// encoded back to base64 to recover the hex text. Base64 ids of the
+    /// right width are taken as they are.
+    static func identifier(_ bytes: [UInt8], width: Int, fromJSON: Bool) -> String? {
+        guard !bytes.isEmpty, bytes.contains(where: { $0 != 0 }) else { return nil }
+        if fromJSON, bytes.count == width * 3 / 2 {
+            let text = Base64.encode(bytes)
+            if text.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+            }) {
+                return text.lowercased()
+            }
+        }
+        return MessageDigest.hex(bytes)
+    }
+}
+
+/// Standard base64 without line breaks (RFC 4648 section 4).
+enum Base64 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((chunk >> UInt32(shift)) & 63)]) }
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest > 0 {
+            var chunk = UInt32(bytes[index]) << 16
+            if rest == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
+            out.append(alphabet[Int((chunk >> 18) & 63)])
+            out.append(alphabet[Int((chunk >> 12) & 63)])
+            out.append(rest == 2 ? alphabet[Int((chunk >> 6) & 63)] : UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

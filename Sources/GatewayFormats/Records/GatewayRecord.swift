@@ -1,0 +1,134 @@
+import AuditEvent
+
+/// One value a gateway recorded, in the few shapes every source format can
+/// express: OTLP's AnyValue, a JSON member, a CEF extension value.
+public enum RecordValue: Sendable, Hashable {
+    case string(String)
+    case integer(Int64)
+    case double(Double)
+    case boolean(Bool)
+    case strings([String])
+    /// Anything else (a list of mixed values, bytes, a nested map kept whole), as minified JSON.
+    case json(String)
+
+    /// The value as text, for fields that are strings in `mcp.audit/1`
+    /// (a gateway may send a member id as a number).
+    public var text: String? {
+        switch self {
+        case .string(let value): value
+        case .integer(let value): String(value)
+        case .double(let value): value.isFinite ? String(value) : nil
+        case .boolean(let value): value ? "true" : "false"
+        case .strings(let values): values.joined(separator: ",")
+        case .json: nil
+        }
+    }
+
+    /// The value as a number: integers, doubles and numeric strings.
+    public var number: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .double(let value): value.isFinite ? value : nil
+        case .string(let value): Double(value).flatMap { $0.isFinite ? $0 : nil }
+        default: nil
+        }
+    }
+
+    /// The value as a list of strings: an array, or a comma-separated string.
+    public var list: [String]? {
+        switch self {
+        case .strings(let values): values
+        case .string(let value):
+            value.split(separator: ",").map { String($0.drop { $0 == " " }) }.filter { !$0.isEmpty }
+        default: nil
+        }
+    }
+
+    func write(to writer: inout JSONWriter) {
+        switch self {
+        case .string(let value): writer.value(value)
+        case .integer(let value): writer.value(value)
+        case .double(let value): writer.value(value)
+        case .boolean(let value): writer.value(value)
+        case .strings(let values):
+            writer.beginArray()
+            for value in values { writer.value(value) }
+            writer.endArray()
+        case .json(let text): writer.value(raw: RawJSON(text: text))
+        }
+    }
+}
+
+/// One gateway record before mapping: named values and the record's own
+/// metadata, from any source format.
+///
+/// Values are looked up by name in ``attributes`` first, then in
+/// ``resource`` (OTLP's resource attributes: who sent the batch). The names
+/// `@time`, `@observed_time`, `@body`, `@event_name`, `@severity`,
+/// `@trace_id` and `@span_id` name the record's metadata, so that a mapping
+/// in a pipeline file can use them like attributes.
+public struct GatewayRecord: Sendable {
+    public var attributes: [String: RecordValue] = [:]
+    public var resource: [String: RecordValue] = [:]
+    /// The time the source gives for the record (event or export time: docs/inputs.md says which).
+    public var time: Timestamp?
+    /// When a collector first saw the record (OTLP `observed_time_unix_nano`).
+    public var observedTime: Timestamp?
+    public var body: RecordValue?
+    public var eventName: String?
+    public var severity: String?
+    public var traceID: String?
+    public var spanID: String?
+    /// Canonical JSON of the record as received: what the hot tier keeps and
+    /// what the deterministic event id is computed over.
+    public var canonical: [UInt8] = []
+
+    public init() {}
+
+    /// The value called `name`, or nil.
+    public func value(_ name: String) -> RecordValue? {
+        if let value = attributes[name] ?? resource[name] { return value }
+        guard name.hasPrefix("@") else { return nil }
+        switch name {
+        case "@time": return time.map { .string($0.rfc3339) }
+        case "@observed_time": return observedTime.map { .string($0.rfc3339) }
+        case "@body": return body
+        case "@event_name": return eventName.map { .string($0) }
+        case "@severity": return severity.map { .string($0) }
+        case "@trace_id": return traceID.map { .string($0) }
+        case "@span_id": return spanID.map { .string($0) }
+        default: return nil
+        }
+    }
+}
+
+/// What one message decoded to: its events, the records refused one by one
+/// (the rest of the message still counts), and how many records were not
+/// MCP calls and were left out.
+public struct DecodedMessage: Sendable {
+    public var events: [AuditEvent]
+    public var failures: [RecordFailure]
+    /// Records the mapping left out (not MCP calls); the ledger still holds them in the message.
+    public var skipped: Int
+
+    public init(events: [AuditEvent] = [], failures: [RecordFailure] = [], skipped: Int = 0) {
+        self.events = events
+        self.failures = failures
+        self.skipped = skipped
+    }
+}
+
+/// A record of a message that could not become an event.
+public struct RecordFailure: Sendable {
+    /// The record's place in its message (0 for formats with one record per message).
+    public var record: Int
+    public var error: AuditEventError
+    /// The record's canonical JSON (the dead letter's value), or empty to send the whole message.
+    public var value: [UInt8]
+
+    public init(record: Int, error: AuditEventError, value: [UInt8]) {
+        self.record = record
+        self.error = error
+        self.value = value
+    }
+}
