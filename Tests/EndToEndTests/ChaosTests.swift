@@ -89,9 +89,11 @@ extension EndToEndSuites {
                     """
             )
             defer { try? FileManager.default.removeItem(at: pipeline) }
+            // Everything is on the topic before the worker starts: its idle
+            // exit must not race a producer slowed down by a busy machine.
+            try await Chaos.produce(Array(messages.dropFirst()), topic: topic, broker: broker, rate: 10_000)
             let run = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
             #expect(run.waitForAssignment())
-            try await Chaos.produce(Array(messages.dropFirst()), topic: topic, broker: broker, rate: 10_000)
             let (status, output, hung) = finish(run, within: 900)
             #expect(!hung, "the worker did not finish")
             #expect(status == 0, "the worker stopped: \(run.log.suffix(2_000))")

@@ -147,9 +147,18 @@ ss = [socket.socket() for _ in range(2)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 # Named exporters take their settings from ROTEL_EXPORTER_<NAME>_* variables.
+# Runs a command with every signal unblocked and SIGTERM/SIGINT at their
+# defaults: a parent (a test runner) may have blocked or ignored them, and
+# the children would inherit that and never stop on SIGTERM.
+unmasked=("$py" -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(number, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])')
+
 # Batching: rotel's --logs-batch-timeout (default 200ms) / --logs-batch-max-size
 # (8192), then librdkafka's linger (5 ms).
-env ROTEL_EXPORTER_KAFKA_BROKERS="$brokers" \
+"${unmasked[@]}" env ROTEL_EXPORTER_KAFKA_BROKERS="$brokers" \
     ROTEL_EXPORTER_KAFKA_LOGS_TOPIC="$otlp_topic" \
     ROTEL_EXPORTER_KAFKA_FORMAT="$encoding" \
     ROTEL_EXPORTER_KAFKA_ACKS=all \
@@ -177,7 +186,7 @@ rm -f "$jsonl"
     OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
     OTEL_SERVICE_NAME=mcp-hangar \
     MCP_COMPLIANCE_FORMAT=jsonlines MCP_COMPLIANCE_OUTPUT="$jsonl" \
-    timeout $((120 + calls * 5)) "$py" "$here/client.py" "$venv/bin/mcp-hangar" "$workdir/config.yaml" "$calls" \
+    "${unmasked[@]}" timeout $((120 + calls * 5)) "$py" "$here/client.py" "$venv/bin/mcp-hangar" "$workdir/config.yaml" "$calls" \
     >"$workdir/client.out" 2>"$workdir/hangar.log") &
 client_pid=$!
 # In the background so that a signal to this script is handled at once.

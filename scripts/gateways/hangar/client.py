@@ -20,8 +20,14 @@ import json
 import os
 import sys
 
+import mcp.client.stdio as stdio_transport
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+
+# When the session closes, the SDK gives the server 2 s to exit before it
+# kills it; Hangar's shutdown (with its OTLP audit export flush) can take
+# longer on a busy machine, and a killed Hangar loses its last batch.
+stdio_transport.PROCESS_TERMINATION_TIMEOUT = 60.0
 
 CYCLE = [
     ("echo", {"text": "hello"}),
