@@ -53,6 +53,7 @@ demo: release
 bench: setup
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/CountersignBench decode --events $(BENCH_EVENTS)
+	$(RELEASE_BIN)/CountersignBench decode-otlp --events 200000
 	$(RELEASE_BIN)/CountersignBench consume --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench stall --events 500000
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)

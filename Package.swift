@@ -167,7 +167,8 @@ let package = Package(
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Blocking", "Detection", "TrafficGenerator", "Kafka", "Pipeline",
                 "PostgresSink",
-                "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
+                "GatewayFormats", "OTLPProto", "Ledger", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

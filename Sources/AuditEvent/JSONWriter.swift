@@ -116,6 +116,12 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: raw.text.utf8)
     }
 
+    /// JSON bytes written as they are (a value already validated elsewhere).
+    public mutating func value(rawBytes: [UInt8]) {
+        valueStart()
+        bytes.append(contentsOf: rawBytes)
+    }
+
     public mutating func nullValue() {
         valueStart()
         bytes.append(contentsOf: "null".utf8)
@@ -156,6 +162,19 @@ public struct JSONWriter: Sendable {
 
     private mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: append them whole.
+        let plain = value.utf8.withContiguousStorageIfAvailable { buffer in
+            var special: UInt8 = 0
+            for byte in buffer {
+                special |= (byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")) ? 1 : 0
+            }
+            if special == 0 { bytes.append(contentsOf: buffer) }
+            return special == 0
+        }
+        if plain == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])

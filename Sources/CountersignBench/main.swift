@@ -13,9 +13,10 @@ while let argument = arguments.first {
     case "-h", "--help":
         print(
             """
-            usage: CountersignBench [decode | decode-profile | consume | stall | detect | postgres | siem | ledger | metrics | eval] [--events N] [--peer-events N]
+            usage: CountersignBench [decode | decode-profile | decode-otlp | consume | stall | detect | postgres | siem | ledger | metrics | eval] [--events N] [--peer-events N]
               decode          the simdjson decoder and Foundation's JSONDecoder on the same messages
               decode-profile  a steady decode loop over 2,000 messages, for perf and callgrind
+              decode-otlp     the otlp format (protobuf and OTLP/JSON) against the mcp.audit/1 decoder, same events
               consume         the worker's source (decode, null sink) and kcat on the same topic
               stall           resident memory while a sink refuses every batch for 10 s, then recovers
               detect          decode + detection, 100,000 members and 50 tools; memory with 1M member x tool keys
@@ -35,6 +36,7 @@ for suite in suites {
     switch suite {
     case "decode": try DecodeBenchmark(events: events, peerEvents: min(peerEvents, events)).run()
     case "decode-profile": try DecodeBenchmark(events: events, peerEvents: 0).profileLoop()
+    case "decode-otlp": try OTLPDecodeBenchmark(events: min(events, 200_000)).run()
     case "consume": try await ConsumeBenchmark(events: events).run()
     case "stall": try await StallBenchmark(events: events).run()
     case "detect": try DetectBenchmark(events: events).run()

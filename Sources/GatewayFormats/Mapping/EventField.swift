@@ -52,6 +52,63 @@ public enum EventField: String, Sendable, Hashable, CaseIterable {
     case inputTokens = "cost.input_tokens"
     case outputTokens = "cost.output_tokens"
 
+    /// The field's place in ``allCases``: resolved records keep values in
+    /// an array by it (a dictionary lookup per field costs more than the
+    /// rest of the mapping).
+    public var ordinal: Int {
+        switch self {
+        case .eventID: 0
+        case .kind: 1
+        case .phase: 2
+        case .occurredAt: 3
+        case .durationMs: 4
+        case .gateway: 5
+        case .instanceID: 6
+        case .version: 7
+        case .originalType: 8
+        case .originalID: 9
+        case .tenantID: 10
+        case .actorID: 11
+        case .actorType: 12
+        case .actorDisplay: 13
+        case .agentID: 14
+        case .roles: 15
+        case .credentialID: 16
+        case .clientName: 17
+        case .clientVersion: 18
+        case .sourceIP: 19
+        case .userAgent: 20
+        case .sessionID: 21
+        case .correlationID: 22
+        case .requestID: 23
+        case .traceID: 24
+        case .spanID: 25
+        case .serverID: 26
+        case .method: 27
+        case .tool: 28
+        case .resourceURI: 29
+        case .promptName: 30
+        case .transport: 31
+        case .argsSHA256: 32
+        case .argKeys: 33
+        case .argsBytes: 34
+        case .status: 35
+        case .resultBytes: 36
+        case .resultTokens: 37
+        case .errorType: 38
+        case .errorMessage: 39
+        case .jsonrpcErrorCode: 40
+        case .httpStatus: 41
+        case .policyDecision: 42
+        case .policyID: 43
+        case .policyVersion: 44
+        case .ruleID: 45
+        case .policyReason: 46
+        case .inputTokens: 47
+        case .outputTokens: 48
+        }
+    }
+
     /// Every field name, for errors and `countersign check`.
     public static var names: [String] { allCases.map(\.rawValue) }
 }

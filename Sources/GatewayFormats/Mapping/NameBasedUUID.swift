@@ -14,13 +14,19 @@ public enum NameBasedUUID {
 
     /// The version 5 UUID of `name` in `namespace`, in its lowercase text form.
     public static func version5(namespace: [UInt8] = recordNamespace, name: [UInt8]) -> String {
-        var input = namespace
-        input.append(contentsOf: name)
+        version5(namespace: namespace, parts: [name])
+    }
+
+    /// The same over the concatenation of `parts`, without copying them together.
+    public static func version5(namespace: [UInt8] = recordNamespace, parts: [[UInt8]]) -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        _ = input.withUnsafeBytes { bytes in
-            EVP_Digest(bytes.baseAddress, bytes.count, &digest, &length, EVP_sha1(), nil)
-        }
+        let context = EVP_MD_CTX_new()
+        defer { EVP_MD_CTX_free(context) }
+        EVP_DigestInit_ex(context, EVP_sha1(), nil)
+        namespace.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        for part in parts { part.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) } }
+        EVP_DigestFinal_ex(context, &digest, &length)
         var uuid = Array(digest[0..<16])
         uuid[6] = (uuid[6] & 0x0F) | 0x50
         uuid[8] = (uuid[8] & 0x3F) | 0x80

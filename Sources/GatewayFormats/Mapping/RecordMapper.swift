@@ -10,10 +10,12 @@ import AuditEvent
 public struct RecordMapper: Sendable {
     public let format: GatewayFormat
     public let mapping: FieldMapping
+    let index: SourceIndex
 
     public init(format: GatewayFormat, mapping: FieldMapping) {
         self.format = format
         self.mapping = mapping
+        index = SourceIndex(mapping)
     }
 
     /// Where a record came from, for its `raw` wrapper.
@@ -28,15 +30,16 @@ public struct RecordMapper: Sendable {
     }
 
     /// The event, nil for a record that is not an MCP call, or why it cannot be one.
-    public func map(_ record: GatewayRecord, origin: Origin) throws(AuditEventError) -> AuditEvent? {
+    public func map(_ gatewayRecord: GatewayRecord, origin: Origin) throws(AuditEventError) -> AuditEvent? {
+        let record = index.resolve(gatewayRecord)
         guard let kind = try kind(of: record) else { return nil }
         return try AuditEvent.build { (fields) throws(AuditEventError) in
             fields.kind = kind
             try fill(&fields, from: record)
             if fields.eventID.isEmpty {
-                fields.eventID = eventID(fields: fields, record: record)
+                fields.eventID = eventID(fields: fields, record: gatewayRecord)
             }
-            fields.raw = raw(record, origin: origin)
+            fields.raw = raw(gatewayRecord, origin: origin)
         }
     }
 
@@ -64,7 +67,7 @@ public struct RecordMapper: Sendable {
 
     /// The kind the record's kind value names; a record with no kind value
     /// that names a tool is a tool call. Nil: not an MCP call.
-    func kind(of record: GatewayRecord) throws(AuditEventError) -> EventKind? {
+    func kind(of record: ResolvedRecord) throws(AuditEventError) -> EventKind? {
         if let value = first(.kind, in: record)?.text {
             let word = value.lowercased()
             if let kind = mapping.kindWords[word] ?? FieldMapping.kind(ofMethod: value) { return kind }
@@ -75,21 +78,15 @@ public struct RecordMapper: Sendable {
     }
 
     /// The first non-empty value of the field's sources.
-    func first(_ field: EventField, in record: GatewayRecord) -> RecordValue? {
-        guard let names = mapping.sources[field] else { return nil }
-        for name in names {
-            guard let value = record.value(name) else { continue }
-            if case .string(let text) = value, text.isEmpty { continue }
-            return value
-        }
-        return nil
+    func first(_ field: EventField, in record: ResolvedRecord) -> RecordValue? {
+        record.values[field.ordinal]
     }
 
-    func text(_ field: EventField, _ record: GatewayRecord) -> String? {
+    func text(_ field: EventField, _ record: ResolvedRecord) -> String? {
         first(field, in: record)?.text
     }
 
-    private func fill(_ fields: inout AuditEvent.Fields, from record: GatewayRecord) throws(AuditEventError) {
+    private func fill(_ fields: inout AuditEvent.Fields, from record: ResolvedRecord) throws(AuditEventError) {
         if let id = text(.eventID, record) {
             let problem = id.utf8.withContiguousStorageIfAvailable { Rules.checkEventID($0) } ?? nil
             if let problem { throw AuditEventError(.invalidValue, field: "event_id", reason: problem) }
@@ -176,7 +173,7 @@ public struct RecordMapper: Sendable {
 
     /// The named status, else what the error type implies, else the
     /// mapping's default; a status word nobody listed is `unknown`.
-    private func status(_ record: GatewayRecord, errorType: String?) -> OutcomeStatus {
+    private func status(_ record: ResolvedRecord, errorType: String?) -> OutcomeStatus {
         if let word = text(.status, record) { return mapping.statusWords[word.lowercased()] ?? .unknown }
         guard let errorType else { return mapping.statusWhenSilent }
         let word = errorType.lowercased()
@@ -185,7 +182,7 @@ public struct RecordMapper: Sendable {
         return mapping.statusWords[word] ?? .protocolError
     }
 
-    private func occurredAt(_ record: GatewayRecord) throws(AuditEventError) -> Timestamp {
+    private func occurredAt(_ record: ResolvedRecord) throws(AuditEventError) -> Timestamp {
         guard let value = first(.occurredAt, in: record) else {
             throw AuditEventError(.missingField, field: "occurred_at", reason: "the record carries no time")
         }
@@ -202,7 +199,7 @@ public struct RecordMapper: Sendable {
         return time
     }
 
-    private func measure(_ field: EventField, _ record: GatewayRecord) throws(AuditEventError) -> Double? {
+    private func measure(_ field: EventField, _ record: ResolvedRecord) throws(AuditEventError) -> Double? {
         guard let value = first(field, in: record) else { return nil }
         guard let number = value.number, number >= 0 else {
             throw AuditEventError(.invalidValue, field: field.rawValue, reason: "must be a finite number >= 0")
@@ -210,13 +207,13 @@ public struct RecordMapper: Sendable {
         return number
     }
 
-    private func count(_ field: EventField, _ record: GatewayRecord) throws(AuditEventError) -> Int64? {
+    private func count(_ field: EventField, _ record: ResolvedRecord) throws(AuditEventError) -> Int64? {
         try integer(field, record, in: 0...Int64.max)
     }
 
     private func integer(
         _ field: EventField,
-        _ record: GatewayRecord,
+        _ record: ResolvedRecord,
         in range: ClosedRange<Int64>
     ) throws(AuditEventError) -> Int64? {
         guard let value = first(field, in: record) else { return nil }
@@ -245,8 +242,7 @@ public struct RecordMapper: Sendable {
         name.append(0x0A)
         name.append(contentsOf: (fields.source.instanceID ?? "").utf8)
         name.append(0x0A)
-        name.append(contentsOf: record.canonical)
-        return NameBasedUUID.version5(name: name)
+        return NameBasedUUID.version5(parts: [name, record.canonical])
     }
 
     /// `{"countersign_source":{...},"record":<canonical>}`: valid JSON for the hot tier.
@@ -259,7 +255,7 @@ public struct RecordMapper: Sendable {
         writer.field("record_index", Int64(origin.record))
         writer.endObject()
         writer.name("record")
-        writer.value(raw: RawJSON(text: String(decoding: record.canonical, as: UTF8.self)))
+        writer.value(rawBytes: record.canonical)
         writer.endObject()
         return writer.bytes
     }

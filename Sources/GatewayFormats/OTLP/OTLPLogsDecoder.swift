@@ -28,9 +28,9 @@ public struct OTLPLogsDecoder: Sendable {
         var decoded = DecodedMessage()
         var index = 0
         for resourceLogs in request.resourceLogs {
-            var resource: [String: RecordValue] = [:]
-            var resourceDuplicate: String?
-            OTLPValues.flatten(resourceLogs.resource.attributes, into: &resource, duplicate: &resourceDuplicate)
+            var resource = RecordValues()
+            OTLPValues.flatten(resourceLogs.resource.attributes, into: &resource)
+            let resourceDuplicate = resource.firstRepeatedName()
             let resourceJSON = OTLPValues.json(resourceLogs.resource.attributes)
             for scopeLogs in resourceLogs.scopeLogs {
                 var scoped = resource
@@ -40,8 +40,9 @@ public struct OTLPLogsDecoder: Sendable {
                     defer { index += 1 }
                     var record = GatewayRecord()
                     record.resource = scoped
-                    var duplicate = resourceDuplicate
-                    OTLPValues.flatten(logRecord.attributes, into: &record.attributes, duplicate: &duplicate)
+                    record.attributes.reserveCapacity(logRecord.attributes.count)
+                    OTLPValues.flatten(logRecord.attributes, into: &record.attributes)
+                    let duplicate = resourceDuplicate ?? record.attributes.firstRepeatedName()
                     fillMetadata(&record, logRecord, isJSON: isJSON)
                     record.canonical = canonical(logRecord, record, resourceJSON: resourceJSON, scope: scopeLogs.scope)
                     let origin = RecordMapper.Origin(messageSHA256: digest, record: index)
@@ -139,7 +140,8 @@ public struct OTLPLogsDecoder: Sendable {
             writer.name("body")
             OTLPValues.write(log.body, to: &writer)
         }
-        writer.field("attributes", OTLPValues.json(log.attributes))
+        writer.name("attributes")
+        OTLPValues.writeObject(log.attributes, to: &writer)
         if let trace = record.traceID { writer.field("trace_id", trace) }
         if let span = record.spanID { writer.field("span_id", span) }
         if log.flags != 0 { writer.field("flags", Int64(log.flags)) }

@@ -8,20 +8,13 @@ enum OTLPValues {
 
     /// Attributes by name; a map value is also entered member by member
     /// under dotted names (`mcp.caller` = {id: x} gives `mcp.caller.id`).
-    /// The first repeated name is reported in `duplicate`.
-    static func flatten(
-        _ attributes: [KeyValue],
-        into values: inout [String: RecordValue],
-        prefix: String = "",
-        duplicate: inout String?
-    ) {
+    /// Repeated names are looked for afterwards (``RecordValues/firstRepeatedName()``).
+    static func flatten(_ attributes: [KeyValue], into values: inout RecordValues, prefix: String = "") {
         for attribute in attributes {
-            let name = prefix + attribute.key
-            if values.updateValue(value(attribute.value), forKey: name) != nil, duplicate == nil {
-                duplicate = name
-            }
+            let name = prefix.isEmpty ? attribute.key : prefix + attribute.key
+            values.append(name, value(attribute.value))
             if case .kvlistValue(let list) = attribute.value.value {
-                flatten(list.values, into: &values, prefix: name + ".", duplicate: &duplicate)
+                flatten(list.values, into: &values, prefix: name + ".")
             }
         }
     }

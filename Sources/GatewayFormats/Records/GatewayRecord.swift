@@ -8,6 +8,8 @@ public enum RecordValue: Sendable, Hashable {
     case double(Double)
     case boolean(Bool)
     case strings([String])
+    /// A time the record's metadata gives (`@time`, `@observed_time`).
+    case timestamp(Timestamp)
     /// Anything else (a list of mixed values, bytes, a nested map kept whole), as minified JSON.
     case json(String)
 
@@ -20,6 +22,7 @@ public enum RecordValue: Sendable, Hashable {
         case .double(let value): value.isFinite ? String(value) : nil
         case .boolean(let value): value ? "true" : "false"
         case .strings(let values): values.joined(separator: ",")
+        case .timestamp(let time): time.rfc3339
         case .json: nil
         }
     }
@@ -54,9 +57,53 @@ public enum RecordValue: Sendable, Hashable {
             writer.beginArray()
             for value in values { writer.value(value) }
             writer.endArray()
+        case .timestamp(let time): writer.value(time.rfc3339)
         case .json(let text): writer.value(raw: RawJSON(text: text))
         }
     }
+}
+
+/// Named values in the order they came: a record has a dozen or two, so a
+/// scan beats hashing every name into a dictionary (the mapping reads each
+/// name once through ``SourceIndex``).
+public struct RecordValues: Sendable, Sequence {
+    public private(set) var pairs: [(name: String, value: RecordValue)] = []
+
+    public init() {}
+
+    public subscript(name: String) -> RecordValue? {
+        get { pairs.first { $0.name == name }?.value }
+        set {
+            if let index = pairs.firstIndex(where: { $0.name == name }) {
+                if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
+            } else if let newValue {
+                pairs.append((name, newValue))
+            }
+        }
+    }
+
+    /// Adds a pair without looking for the name (``firstRepeatedName`` finds repeats).
+    public mutating func append(_ name: String, _ value: RecordValue) { pairs.append((name, value)) }
+
+    public mutating func reserveCapacity(_ count: Int) { pairs.reserveCapacity(count) }
+
+    public var count: Int { pairs.count }
+
+    /// The first name that appears twice, or nil.
+    public func firstRepeatedName() -> String? {
+        if pairs.count <= 48 {
+            for index in pairs.indices.dropFirst() {
+                let name = pairs[index].name
+                for earlier in 0..<index where pairs[earlier].name == name { return name }
+            }
+            return nil
+        }
+        var seen = Set<String>(minimumCapacity: pairs.count)
+        for pair in pairs where !seen.insert(pair.name).inserted { return pair.name }
+        return nil
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: RecordValue)]> { pairs.makeIterator() }
 }
 
 /// One gateway record before mapping: named values and the record's own
@@ -68,8 +115,8 @@ public enum RecordValue: Sendable, Hashable {
 /// `@trace_id` and `@span_id` name the record's metadata, so that a mapping
 /// in a pipeline file can use them like attributes.
 public struct GatewayRecord: Sendable {
-    public var attributes: [String: RecordValue] = [:]
-    public var resource: [String: RecordValue] = [:]
+    public var attributes = RecordValues()
+    public var resource = RecordValues()
     /// The time the source gives for the record (event or export time: docs/inputs.md says which).
     public var time: Timestamp?
     /// When a collector first saw the record (OTLP `observed_time_unix_nano`).
@@ -87,17 +134,21 @@ public struct GatewayRecord: Sendable {
 
     /// The value called `name`, or nil.
     public func value(_ name: String) -> RecordValue? {
-        if let value = attributes[name] ?? resource[name] { return value }
-        guard name.hasPrefix("@") else { return nil }
+        if name.utf8.first == UInt8(ascii: "@"), let value = metadata(name) { return value }
+        return attributes[name] ?? resource[name]
+    }
+
+    /// The record's metadata by its `@` name; nil for other names.
+    func metadata(_ name: String) -> RecordValue? {
         switch name {
-        case "@time": return time.map { .string($0.rfc3339) }
-        case "@observed_time": return observedTime.map { .string($0.rfc3339) }
-        case "@body": return body
-        case "@event_name": return eventName.map { .string($0) }
-        case "@severity": return severity.map { .string($0) }
-        case "@trace_id": return traceID.map { .string($0) }
-        case "@span_id": return spanID.map { .string($0) }
-        default: return nil
+        case "@time": time.map { .timestamp($0) }
+        case "@observed_time": observedTime.map { .timestamp($0) }
+        case "@body": body
+        case "@event_name": eventName.map { .string($0) }
+        case "@severity": severity.map { .string($0) }
+        case "@trace_id": traceID.map { .string($0) }
+        case "@span_id": spanID.map { .string($0) }
+        default: nil
         }
     }
 }

@@ -13,6 +13,7 @@ public enum RecordTime {
             return Double(text).flatMap { epoch($0) }
         case .integer(let integer): return epoch(Double(integer), exact: integer)
         case .double(let double): return epoch(double)
+        case .timestamp(let time): return time
         default: return nil
         }
     }
