@@ -17,7 +17,7 @@ struct Countersign: AsyncParsableCommand {
         version: "\(countersignVersion) (commit \(buildCommit))",
         subcommands: [
             RunCommand.self, CheckCommand.self, ValidateCommand.self, DecodeCommand.self, GenerateCommand.self,
-            DetectCommand.self,
+            DetectCommand.self, ReplayCommand.self,
             ScoreCommand.self, MigrateCommand.self, LedgerCommand.self,
             DevBrokerCommand.self,
         ]

@@ -23,15 +23,6 @@ extension SourceConfiguration {
             shutdownTimeout: .seconds(spec.source.shutdownTimeoutSeconds)
         )
         topicFormats = spec.source.topicFormats
-        var fields: [EventField: [String]] = [:]
-        for (name, values) in spec.source.mapping.fields {
-            if let field = EventField(rawValue: name) { fields[field] = values }
-        }
-        mapping = FormatSettings(
-            limits: decoderLimits,
-            fields: fields,
-            gateway: spec.source.mapping.gateway,
-            otherRecords: spec.source.mapping.otherRecords.flatMap { FieldMapping.OtherRecords(rawValue: $0) }
-        )
+        mapping = FormatSettings(spec)
     }
 }

@@ -145,5 +145,54 @@ extension EndToEndSuites {
             #expect(rerunStatus == 0)
             #expect(try Chaos.psql(conninfo, "SELECT count(*) FROM events") == before)
         }
+
+        @Test(
+            "a batch with one bad record: the rest are stored, the bad one is dead-lettered alone with its place in the message",
+            .enabled(if: EndToEnd.enabled)
+        )
+        func oneBadRecord() async throws {
+            let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+            let conninfo = try Chaos.database()
+            let topic = "gw-bad-\(UInt32.random(in: 0...UInt32.max))"
+            func record(_ nanos: String, _ attributes: [(String, String)]) -> String {
+                let pairs = attributes.map { #"{"key":"\#($0.0)","value":{"stringValue":"\#($0.1)"}}"# }
+                return #"{"timeUnixNano":"\#(nanos)","attributes":[\#(pairs.joined(separator: ","))]}"#
+            }
+            let call = [("mcp.method.name", "tools/call"), ("gen_ai.tool.name", "run_query"), ("user.id", "carol")]
+            let noTool = [("mcp.method.name", "tools/call"), ("user.id", "carol")]
+            let records = [
+                record("1795648140000000001", call), record("1795648140000000002", noTool),
+                record("1795648140000000003", call),
+            ]
+            let batch =
+                #"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"acme-gw"}}]},"scopeLogs":[{"logRecords":["#
+                + records.joined(separator: ",") + "]}]}]}"
+            try await Chaos.produce([("k", Array(batch.utf8), 0)], topic: topic, broker: broker)
+            let pipeline = try EndToEnd.pipeline(
+                topic: topic,
+                group: "\(topic)-a",
+                source: "  format: otlp\ndetectors:\n  enabled: false",
+                sinks: "  - type: postgres\n    conninfo: \(conninfo)"
+            )
+            defer { try? FileManager.default.removeItem(at: pipeline) }
+            let run = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
+            let (status, output) = run.finish()
+            #expect(status == 0, "\(run.log.suffix(1_000))")
+            #expect(output.contains("1 dead-lettered"), "\(output)")
+            let stored = try Chaos.psql(
+                conninfo,
+                "SELECT string_agg(raw::jsonb->'countersign_source'->>'record_index', ',' ORDER BY occurred_at) FROM events"
+            )
+            #expect(stored == "0,2")
+            let letters = try Chaos.letters("\(topic).dead-letter", broker: broker)
+            #expect(letters.count == 1)
+            let letter = try #require(letters.first)
+            #expect(letter.headers["countersign.source.record"] == "1")
+            #expect(letter.headers["countersign.error.code"] == "missing_field")
+            #expect(letter.headers["countersign.error.field"] == "target.tool")
+            #expect(letter.headers["countersign.source.offset"] == "0")
+            // The value is the bad record alone, as canonical JSON.
+            #expect(letter.value.contains("1795648140000000002") && !letter.value.contains("1795648140000000001"))
+        }
     }
 }

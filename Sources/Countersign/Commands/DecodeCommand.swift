@@ -40,12 +40,7 @@ struct DecodeCommand: ParsableCommand {
         if let pipeline {
             let spec = try PipelineLoading.load(pipeline, checks: .none)
             if format == nil { name = spec.source.format }
-            settings.limits = .init(maxMessageBytes: spec.decoder.maxMessageBytes, maxDepth: spec.decoder.maxDepth)
-            for (field, names) in spec.source.mapping.fields {
-                if let field = EventField(rawValue: field) { settings.fields[field] = names }
-            }
-            settings.gateway = spec.source.mapping.gateway
-            settings.otherRecords = spec.source.mapping.otherRecords.flatMap { FieldMapping.OtherRecords(rawValue: $0) }
+            settings = FormatSettings(spec)
         }
         guard let type = MessageFormats.named(name) else {
             throw ValidationError("unknown format '\(name)'; known: \(MessageFormats.names.joined(separator: ", "))")

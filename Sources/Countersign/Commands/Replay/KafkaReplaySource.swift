@@ -1,0 +1,68 @@
+import Foundation
+import Kafka
+
+/// Replays what a Kafka topic still holds: every partition from its
+/// beginning up to the end it had when the replay started, each in offset
+/// order. The consumer is alone in a group of its own (a fresh random
+/// `group.id`, never the pipeline's) and commits nothing, so the production
+/// group's offsets are never touched.
+struct KafkaReplaySource {
+    let properties: KafkaProperties
+    let topics: [String]
+
+    func replay(into replayer: Replayer, progress: ProgressLine) async throws -> [TopicPartition: Int64] {
+        var properties = properties
+        properties["group.id"] = "countersign-replay-\(UUID().uuidString.lowercased())"
+        properties["auto.offset.reset"] = "earliest"
+        properties["enable.auto.commit"] = "false"
+        let consumer = try KafkaConsumer(properties: properties, topics: topics)
+        // Where each partition ends: its high watermark when it was assigned.
+        var ends: [TopicPartition: Int64] = [:]
+        // The next offset to read per partition; an empty partition starts at its end.
+        var reached: [TopicPartition: Int64] = [:]
+        var assigned = false
+        var done: UInt64 = 0
+        var idlePolls = 0
+        while true {
+            let messages = try await consumer.poll(maxMessages: 2_000, timeoutMilliseconds: 200)
+            for change in consumer.takeRebalances() {
+                guard case .assigned(let partitions) = change else { continue }
+                assigned = true
+                for partition in partitions where ends[partition] == nil {
+                    let marks = try await consumer.watermarks(partition)
+                    ends[partition] = marks.high
+                    reached[partition] = marks.low
+                }
+            }
+            var positions: [TopicPartition: Int64] = [:]
+            for message in messages {
+                let partition = TopicPartition(topic: message.topic, partition: message.partition)
+                guard let end = ends[partition], message.offset < end else { continue }
+                try replayer.add(
+                    topic: message.topic,
+                    partition: message.partition,
+                    offset: message.offset,
+                    bytes: message.value
+                )
+                positions[partition] = message.offset + 1
+                done += 1
+            }
+            progress.update(done)
+            for (partition, next) in positions { reached[partition] = next }
+            if assigned, ends.allSatisfy({ partition, end in end <= (reached[partition] ?? 0) }) {
+                break
+            }
+            if messages.isEmpty {
+                idlePolls += 1
+                if idlePolls > 600 {  // 2 minutes without a message
+                    throw ReplayError.source("no message for 2 minutes before the end of the range")
+                }
+            } else {
+                idlePolls = 0
+            }
+        }
+        try replayer.flush()
+        try? await consumer.close()
+        return ends
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `countersign replay` against what `run` raised live: from Kafka, from the
+/// ledger, a tampered ledger, and a range in the middle with a warm-up.
+extension EndToEndSuites {
+    @Suite("countersign replay", .serialized)
+    struct ReplayTests {
+        /// Alert ids (sorted) and times of a JSONL stream of detection events.
+        func alerts(_ text: String) -> [(id: String, time: String)] {
+            text.split(separator: "\n").compactMap { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let id = object["event_id"] as? String, let time = object["occurred_at"] as? String
+                else { return nil }
+                return (id, time)
+            }
+            .sorted { $0.id < $1.id }
+        }
+
+        func replay(_ arguments: [String], broker: String) throws -> (status: Int32, alerts: String, errors: String) {
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID()).jsonl")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let (status, errors) = try Subprocess.run(
+                EndToEnd.binary.path,
+                ["replay", "--alerts-out", output.path] + arguments,
+                environment: EndToEnd.environment.merging(["TEST_BROKER": broker]) { _, new in new },
+                errors: true
+            )
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            return (status, text, errors)
+        }
+
+        @Test(
+            "replay from Kafka and from the ledger gives the alert ids live gave; a tampered ledger fails with status 3; a middle range with warm-up gives live's alerts in that range",
+            .enabled(if: EndToEnd.enabled)
+        )
+        func replayMatchesLive() async throws {
+            let broker = try #require(EndToEnd.bootstrap, "COUNTERSIGN_TEST_KAFKA is not set; run through `make test`")
+            let topic = "replay-\(UInt32.random(in: 0...UInt32.max))"
+            let work = FileManager.default.temporaryDirectory.appendingPathComponent(topic)
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: work) }
+            let (generated, _) = try EndToEnd.countersign([
+                "generate", "--count", "20000", "--seed", "12", "--tenants", "2", "--members-per-tenant", "25",
+                "--spacing-ms", "1800", "--incidents", "6", "--brokers", broker, "--topic", topic,
+            ])
+            #expect(generated == 0)
+            let (keygen, _) = try EndToEnd.countersign([
+                "ledger", "keygen", "--name", "replay.test/ledger", "--out", work.path + "/ledger",
+            ])
+            #expect(keygen == 0)
+            let pipeline = try EndToEnd.pipeline(
+                topic: topic,
+                group: "\(topic)-live",
+                source: """
+                    detectors:
+                      alerts_topic: \(topic).alerts
+                    ledger:
+                      directory: \(work.path)/ledger-dir
+                      key_file: \(work.path)/ledger.key
+                    """
+            )
+            defer { try? FileManager.default.removeItem(at: pipeline) }
+            let live = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
+            let (status, _) = live.finish()
+            #expect(status == 0, "\(live.log.suffix(800))")
+            let (_, liveText) = try Subprocess.run(
+                "/usr/bin/kcat",
+                ["-b", broker, "-C", "-t", "\(topic).alerts", "-e", "-q", "-f", "%s\\n"]
+            )
+            let liveAlerts = alerts(liveText)
+            #expect(liveAlerts.count >= 2, "the planted incidents raise alerts live")
+
+            // (1) From Kafka, the whole topic: the same ids.
+            let fromKafka = try replay(["--pipeline", pipeline.path], broker: broker)
+            #expect(fromKafka.status == 0, "\(fromKafka.errors)")
+            #expect(alerts(fromKafka.alerts).map(\.id) == liveAlerts.map(\.id))
+
+            // (2) From the ledger, with no broker at all: the same ids, the checkpoint named.
+            let ledgerArguments = [
+                "--pipeline", pipeline.path, "--from-ledger", work.path + "/ledger-dir", "--key",
+                work.path + "/ledger.pub",
+            ]
+            let fromLedger = try replay(ledgerArguments, broker: "127.0.0.1:1")
+            #expect(fromLedger.status == 0, "\(fromLedger.errors)")
+            #expect(alerts(fromLedger.alerts).map(\.id) == liveAlerts.map(\.id))
+            #expect(fromLedger.errors.contains("verified against the signed checkpoint replay.test/ledger, size 20"))
+
+            // (3) One flipped byte in an entry bundle: status 3, no alert written.
+            let bundles = work.appendingPathComponent("ledger-dir/tile/entries")
+            let bundle = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: bundles.path).filter { !$0.hasPrefix(".") }.sorted()
+                    .first
+            )
+            let path = bundles.appendingPathComponent(bundle)
+            var bytes = try Data(contentsOf: path)
+            bytes[bytes.count / 2] ^= 0x01
+            try bytes.write(to: path)
+            let tampered = try replay(ledgerArguments, broker: "127.0.0.1:1")
+            #expect(tampered.status == 3, "\(tampered.errors)")
+            #expect(tampered.alerts.isEmpty)
+            #expect(tampered.errors.contains("the ledger was altered"))
+
+            // (4) A range in the middle, from after the first live alert, with a warm-up
+            // reaching back to the start: exactly live's alerts in that range.
+            let times = liveAlerts.map(\.time).sorted()
+            let start = times[1]
+            let inRange = liveAlerts.filter { $0.time >= start }.map(\.id)
+            let middle = try replay(["--pipeline", pipeline.path, "--from", start, "--warmup", "30d"], broker: broker)
+            #expect(middle.status == 0, "\(middle.errors)")
+            #expect(alerts(middle.alerts).map(\.id) == inRange.sorted())
+        }
+    }
+}
