@@ -10,7 +10,7 @@ struct KafkaReplaySource {
     let properties: KafkaProperties
     let topics: [String]
 
-    func replay(into replayer: Replayer, progress: ProgressLine) async throws -> [TopicPartition: Int64] {
+    func replay(into replayer: Replayer, progress: ProgressLine?) async throws -> [TopicPartition: Int64] {
         var properties = properties
         properties["group.id"] = "countersign-replay-\(UUID().uuidString.lowercased())"
         properties["auto.offset.reset"] = "earliest"
@@ -47,7 +47,7 @@ struct KafkaReplaySource {
                 positions[partition] = message.offset + 1
                 done += 1
             }
-            progress.update(done)
+            progress?.update(done)
             for (partition, next) in positions { reached[partition] = next }
             if assigned, ends.allSatisfy({ partition, end in end <= (reached[partition] ?? 0) }) {
                 break

@@ -18,7 +18,7 @@ struct LedgerReplaySource {
         var note: String
     }
 
-    func replay(into replayer: Replayer, progress: ProgressLine) throws -> Verified {
+    func replay(into replayer: Replayer, progress: ProgressLine?) throws -> Verified {
         let reader = LedgerReader(directory: directory)
         let checkpoint: Checkpoint
         let note: String
@@ -41,7 +41,7 @@ struct LedgerReplaySource {
             }
             guard let (leaf, entry) = next else { break }
             done += 1
-            progress.update(done)
+            progress?.update(done)
             tree.append(hasher.leafHash(entry))
             guard let line = try index.next() else {
                 throw ReplayError.ledgerNotVerified("index.log ends before leaf \(leaf)")

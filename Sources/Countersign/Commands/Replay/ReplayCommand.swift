@@ -103,27 +103,25 @@ struct ReplayCommand: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: key, encoding: .utf8),
                 let verifier = try? NoteVerifier(verifierKey: text)
             else { throw ReplayError.usage("cannot read a verifier key from '\(key)'") }
-            let progress = ProgressLine(
-                "replay (ledger)",
-                counting: .items("entries"),
-                dataOnStandardOutput: output == "-"
-            )
-            if !quiet,
+            let progress =
+                quiet
+                ? nil
+                : ProgressLine("replay (ledger)", counting: .items("entries"), dataOnStandardOutput: output == "-")
+            if let progress,
                 let size = try? LedgerReader(directory: fromLedger).checkpoint(verifier: verifier).checkpoint.size
             {
                 progress.total = size
             }
             let verified = try LedgerReplaySource(directory: fromLedger, verifier: verifier)
                 .replay(into: replayer, progress: progress)
-            progress.clear()
+            progress?.clear()
             verifiedAgainst =
                 "\(verified.checkpoint.origin), size \(verified.checkpoint.size), root \(verified.checkpoint.root.base64)"
         } else {
-            let progress = ProgressLine(
-                "replay (kafka)",
-                counting: .items("messages"),
-                dataOnStandardOutput: output == "-"
-            )
+            let progress =
+                quiet
+                ? nil
+                : ProgressLine("replay (kafka)", counting: .items("messages"), dataOnStandardOutput: output == "-")
             let topics = topicFilter.map { Array($0).sorted() } ?? spec.source.topics
             do {
                 _ = try await KafkaReplaySource(properties: KafkaProperties(spec.source.kafka), topics: topics)
@@ -131,7 +129,7 @@ struct ReplayCommand: AsyncParsableCommand {
             } catch let error as KafkaError {
                 throw ReplayError.source("Kafka: \(error)")
             }
-            progress.clear()
+            progress?.clear()
         }
         try write(replayer.alerts, to: output)
         guard !quiet else { return }
