@@ -13,7 +13,7 @@ FORMAT_PATHS := Package.swift $(filter-out Sources/OTLPProto,$(wildcard Sources/
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e eval soak chaos fuzz clean
+.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e bench-replay eval soak chaos fuzz clean
 
 all: build
 
@@ -63,6 +63,12 @@ bench: setup
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- \
 		$(RELEASE_BIN)/CountersignBench postgres --events $(BENCH_EVENTS)
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- scripts/bench-e2e.sh
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/bench-replay.sh
+
+# `replay` from Kafka and from the ledger against `run` on the same 1,000,000 events.
+bench-replay: setup
+	$(SWIFT) build -c release
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/bench-replay.sh
 
 # End to end only: `run` (PostgreSQL + ledger + SIEM + metrics + detection)
 # against the Python peer and psql \copy on one 900,000-event, 128-partition
