@@ -32,7 +32,7 @@ extension EndToEndSuites {
         }
 
         @Test(
-            "replay from Kafka and from the ledger gives the alert ids live gave; a tampered ledger fails with status 3; a middle range with warm-up gives live's alerts in that range",
+            "replay from Kafka and from the ledger gives the alert ids live gave; a tampered ledger fails with status 3; a middle range with warm-up gives live's alerts in that range; --sink postgres re-fills lost rows, idempotently",
             .enabled(if: EndToEnd.enabled)
         )
         func replayMatchesLive() async throws {
@@ -46,6 +46,7 @@ extension EndToEndSuites {
                 "--spacing-ms", "1800", "--incidents", "6", "--brokers", broker, "--topic", topic,
             ])
             #expect(generated == 0)
+            let conninfo = try Chaos.database()
             let (keygen, _) = try EndToEnd.countersign([
                 "ledger", "keygen", "--name", "replay.test/ledger", "--out", work.path + "/ledger",
             ])
@@ -59,7 +60,8 @@ extension EndToEndSuites {
                     ledger:
                       directory: \(work.path)/ledger-dir
                       key_file: \(work.path)/ledger.key
-                    """
+                    """,
+                sinks: "  - type: postgres\n    conninfo: \(conninfo)\n    retention_days: 3650"
             )
             defer { try? FileManager.default.removeItem(at: pipeline) }
             let live = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
@@ -110,6 +112,23 @@ extension EndToEndSuites {
             let middle = try replay(["--pipeline", pipeline.path, "--from", start, "--warmup", "30d"], broker: broker)
             #expect(middle.status == 0, "\(middle.errors)")
             #expect(alerts(middle.alerts).map(\.id) == inRange.sorted())
+
+            // (5) Re-filling the hot tier: rows of the range lost, a replay of
+            // the range into the postgres sink puts them back; again, it adds nothing.
+            let total = try Chaos.psql(conninfo, "SELECT count(*) FROM events")
+            let liveAlertRows = try Chaos.psql(conninfo, "SELECT count(*) FROM alerts")
+            #expect(try Chaos.psql(conninfo, "DELETE FROM events WHERE occurred_at >= '\(start)'") != nil)
+            let remaining = try Chaos.psql(conninfo, "SELECT count(*) FROM events")
+            #expect(remaining != total, "the range held events")
+            for _ in 0..<2 {
+                let refill = try replay(
+                    ["--pipeline", pipeline.path, "--from", start, "--warmup", "30d", "--sink", "postgres"],
+                    broker: broker
+                )
+                #expect(refill.status == 0, "\(refill.errors)")
+                #expect(try Chaos.psql(conninfo, "SELECT count(*) FROM events") == total)
+                #expect(try Chaos.psql(conninfo, "SELECT count(*) FROM alerts") == liveAlertRows)
+            }
         }
     }
 }

@@ -38,7 +38,7 @@ struct KafkaReplaySource {
             for message in messages {
                 let partition = TopicPartition(topic: message.topic, partition: message.partition)
                 guard let end = ends[partition], message.offset < end else { continue }
-                try replayer.add(
+                try await replayer.add(
                     topic: message.topic,
                     partition: message.partition,
                     offset: message.offset,
@@ -61,7 +61,7 @@ struct KafkaReplaySource {
                 idlePolls = 0
             }
         }
-        try replayer.flush()
+        try await replayer.flush()
         try? await consumer.close()
         return ends
     }

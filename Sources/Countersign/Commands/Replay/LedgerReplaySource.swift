@@ -18,7 +18,7 @@ struct LedgerReplaySource {
         var note: String
     }
 
-    func replay(into replayer: Replayer, progress: ProgressLine?) throws -> Verified {
+    func replay(into replayer: Replayer, progress: ProgressLine?) async throws -> Verified {
         let reader = LedgerReader(directory: directory)
         let checkpoint: Checkpoint
         let note: String
@@ -61,9 +61,9 @@ struct LedgerReplaySource {
             } catch {
                 throw ReplayError.ledgerNotVerified("leaf \(leaf): \(error)")
             }
-            try replayer.add(topic: topic, partition: partition, offset: offset, bytes: message)
+            try await replayer.add(topic: topic, partition: partition, offset: offset, bytes: message)
         }
-        try replayer.flush()
+        try await replayer.flush()
         let root = tree.root
         guard root == checkpoint.root else {
             throw ReplayError.ledgerNotVerified(

@@ -3,6 +3,7 @@ import Detection
 import Foundation
 import Kafka
 import Ledger
+import Logging
 import Pipeline
 
 /// `countersign replay`: a range of history through the detectors, from
@@ -22,7 +23,9 @@ struct ReplayCommand: AsyncParsableCommand {
             unless the root equals the signed checkpoint's; the summary names the \
             checkpoint. Events from --from minus --warmup teach the baselines silently; \
             alerts with a time in [--from, --to) are written as JSONL (mcp.audit/1 \
-            detection events). No sink of the pipeline is written. Exit status: 0 done, \
+            detection events). --sink TYPE also writes the range's events and alerts to \
+            the pipeline's sinks of that type (re-filling the hot tier: ids make it \
+            idempotent); from the ledger, the whole ledger is verified first. Exit status: 0 done, \
             1 the source could not be read, 3 the ledger does not verify, 64 a usage \
             error. docs/replay.md has recipes.
             """
@@ -55,8 +58,16 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Where to write the alerts (JSONL); '-' is standard output.")
     var alertsOut: String = "-"
 
+    @Option(
+        name: .customLong("sink"),
+        help: "Also write the range's events and alerts to the pipeline's sinks of this type (repeatable)."
+    )
+    var sinkTypes: [String] = []
+
     @Flag(help: "Print no progress or summary on standard error.")
     var quiet = false
+
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
         do {
@@ -94,7 +105,11 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             partitionFilter = numbers
         }
+        log.bootstrap(spec.log)
         let replayer = try Replayer(spec: spec, range: range, topics: topicFilter, partitions: partitionFilter)
+        if !sinkTypes.isEmpty {
+            replayer.sinks = try ReplaySinks(sinkTypes, spec: spec, logger: Logger(label: "countersign.replay"))
+        }
         let started = ContinuousClock.now
         let output = alertsOut
         var verifiedAgainst: String?
@@ -112,7 +127,15 @@ struct ReplayCommand: AsyncParsableCommand {
             {
                 progress.total = size
             }
-            let verified = try LedgerReplaySource(directory: fromLedger, verifier: verifier)
+            if replayer.sinks != nil {
+                // Sinks are written while reading: verify everything first.
+                do {
+                    _ = try LedgerReader(directory: fromLedger).verify(verifier: verifier)
+                } catch {
+                    throw ReplayError.ledgerNotVerified("the ledger does not verify: \(error)")
+                }
+            }
+            let verified = try await LedgerReplaySource(directory: fromLedger, verifier: verifier)
                 .replay(into: replayer, progress: progress)
             progress?.clear()
             verifiedAgainst =
@@ -131,6 +154,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             progress?.clear()
         }
+        await replayer.sinks?.finish()
         try write(replayer.alerts, to: output)
         guard !quiet else { return }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
@@ -143,6 +167,11 @@ struct ReplayCommand: AsyncParsableCommand {
             lines.append(
                 "replay: alerts by detector: "
                     + byDetector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            )
+        }
+        if let sinks = replayer.sinks {
+            lines.append(
+                "replay: \(sinks.written) events and \(replayer.alerts.count) alerts written to \(sinkTypes.joined(separator: ", ")) (\(sinks.rejected) rows refused)"
             )
         }
         if let verifiedAgainst { lines.append("replay: verified against the signed checkpoint \(verifiedAgainst)") }

@@ -18,6 +18,8 @@ final class Replayer {
     let topics: Set<String>?
     let partitions: Set<Int32>?
     private var pending: [ConsumedEvent] = []
+    /// Where the range's events and alerts also go (`--sink`), if anywhere.
+    var sinks: ReplaySinks?
     private(set) var alerts: [Alert] = []
     private(set) var messages = 0
     private(set) var events = 0
@@ -39,7 +41,7 @@ final class Replayer {
     }
 
     /// One consumed message, in its partition's offset order.
-    func add(topic: String, partition: Int32, offset: Int64, bytes: [UInt8]) throws {
+    func add(topic: String, partition: Int32, offset: Int64, bytes: [UInt8]) async throws {
         guard wants(topic: topic, partition: partition) else { return }
         messages += 1
         let decoded: DecodedMessage
@@ -57,14 +59,17 @@ final class Replayer {
                 ConsumedEvent(event: event, topic: topic, partition: partition, offset: offset, index: index)
             )
         }
-        if pending.count >= 2_000 { try flush() }
+        if pending.count >= 2_000 { try await flush() }
     }
 
-    func flush() throws {
+    func flush() async throws {
         guard !pending.isEmpty else { return }
         fed += pending.count
-        for alert in detection.process(pending) where range.reports(alert.event.occurredAt) {
-            alerts.append(alert)
+        let raised = detection.process(pending).filter { range.reports($0.event.occurredAt) }
+        alerts += raised
+        if let sinks {
+            let events = pending.filter { range.reports($0.event.occurredAt) }
+            try await sinks.write(EventBatch(events: events, alerts: raised))
         }
         pending.removeAll(keepingCapacity: true)
         if alerts.count > Self.maxAlerts {
