@@ -2,20 +2,29 @@ import Foundation
 import Kafka
 
 /// Replays what a Kafka topic still holds: every partition from its
-/// beginning up to the end it had when the replay started, each in offset
-/// order. The consumer is alone in a group of its own (a fresh random
+/// beginning (or `fromOffsets`) up to the end it had when the replay
+/// started (or `toOffsets`, not included), each in offset order. The consumer is alone in a group of its own (a fresh random
 /// `group.id`, never the pipeline's) and commits nothing, so the production
 /// group's offsets are never touched.
 struct KafkaReplaySource {
     let properties: KafkaProperties
     let topics: [String]
+    /// Per partition number, the first offset to read, of every topic replayed.
+    var fromOffsets: [Int32: Int64] = [:]
+    /// Per partition number, the offset to stop before.
+    var toOffsets: [Int32: Int64] = [:]
 
     func replay(into replayer: Replayer, progress: ProgressLine?) async throws -> [TopicPartition: Int64] {
         var properties = properties
         properties["group.id"] = "countersign-replay-\(UUID().uuidString.lowercased())"
         properties["auto.offset.reset"] = "earliest"
         properties["enable.auto.commit"] = "false"
-        let consumer = try KafkaConsumer(properties: properties, topics: topics)
+        let starts = fromOffsets
+        var startingOffset: (@Sendable (TopicPartition) -> Int64?)?
+        if !starts.isEmpty {
+            startingOffset = { partition in starts[partition.partition] }
+        }
+        let consumer = try KafkaConsumer(properties: properties, topics: topics, startingOffset: startingOffset)
         // Where each partition ends: its high watermark when it was assigned.
         var ends: [TopicPartition: Int64] = [:]
         // The next offset to read per partition; an empty partition starts at its end.
@@ -30,9 +39,11 @@ struct KafkaReplaySource {
                 assigned = true
                 for partition in partitions where ends[partition] == nil {
                     let marks = try await consumer.watermarks(partition)
-                    ends[partition] = marks.high
-                    reached[partition] = marks.low
+                    let first = max(marks.low, fromOffsets[partition.partition] ?? marks.low)
+                    ends[partition] = max(first, min(marks.high, toOffsets[partition.partition] ?? marks.high))
+                    reached[partition] = first
                 }
+                progress?.total = UInt64(ends.reduce(0) { $0 + max(0, $1.value - (reached[$1.key] ?? 0)) })
             }
             var positions: [TopicPartition: Int64] = [:]
             for message in messages {

@@ -49,6 +49,12 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Learning before --from, silently: 90s, 30m, 24h, 7d, or 0.")
     var warmup: String = "7d"
 
+    @Option(help: "From Kafka, the first offset per partition: PARTITION:OFFSET[,...] (of every topic replayed).")
+    var fromOffset: String?
+
+    @Option(help: "From Kafka, the offset to stop before per partition: PARTITION:OFFSET[,...].")
+    var toOffset: String?
+
     @Option(help: "Only these topics (comma-separated).")
     var topics: String?
 
@@ -113,6 +119,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let output = alertsOut
         var verifiedAgainst: String?
+        if fromLedger != nil, fromOffset != nil || toOffset != nil {
+            throw ReplayError.usage("--from-offset and --to-offset are Kafka positions: not with --from-ledger")
+        }
         if let fromLedger {
             guard let key else { throw ReplayError.usage("--from-ledger needs --key, the ledger's verifier key") }
             guard let text = try? String(contentsOfFile: key, encoding: .utf8),
@@ -146,9 +155,11 @@ struct ReplayCommand: AsyncParsableCommand {
                 ? nil
                 : ProgressLine("replay (kafka)", counting: .items("messages"), dataOnStandardOutput: output == "-")
             let topics = topicFilter.map { Array($0).sorted() } ?? spec.source.topics
+            var source = KafkaReplaySource(properties: KafkaProperties(spec.source.kafka), topics: topics)
+            source.fromOffsets = try Self.offsets(fromOffset, option: "--from-offset")
+            source.toOffsets = try Self.offsets(toOffset, option: "--to-offset")
             do {
-                _ = try await KafkaReplaySource(properties: KafkaProperties(spec.source.kafka), topics: topics)
-                    .replay(into: replayer, progress: progress)
+                _ = try await source.replay(into: replayer, progress: progress)
             } catch let error as KafkaError {
                 throw ReplayError.source("Kafka: \(error)")
             }
@@ -176,6 +187,20 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if let verifiedAgainst { lines.append("replay: verified against the signed checkpoint \(verifiedAgainst)") }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// `0:1200,3:900` as partition -> offset.
+    static func offsets(_ text: String?, option: String) throws -> [Int32: Int64] {
+        guard let text else { return [:] }
+        var result: [Int32: Int64] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: ":")
+            guard parts.count == 2, let partition = Int32(parts[0]), let offset = Int64(parts[1]), offset >= 0 else {
+                throw ReplayError.usage("\(option) takes PARTITION:OFFSET pairs, comma-separated: '\(pair)'")
+            }
+            result[partition] = offset
+        }
+        return result
     }
 
     private func write(_ alerts: [Alert], to path: String) throws {
