@@ -57,6 +57,12 @@ public enum MetricsCatalogue {
         "Messages sent to the dead-letter topic, per reason code.",
         labels: ["reason"]
     )
+    public static let skippedRecords = MetricDefinition(
+        "countersign_records_skipped_total",
+        .counter,
+        "Gateway records that were not MCP calls and were left out (source.mapping.other_records: skip), per topic.",
+        labels: ["topic"]
+    )
     public static let lateEvents = MetricDefinition(
         "countersign_late_events_total",
         .counter,
@@ -184,7 +190,7 @@ public enum MetricsCatalogue {
     )
 
     public static let all: [MetricDefinition] = [
-        consumed, consumerLag, acknowledgedOffset, deadLettered, lateEvents, events, toolCallDuration,
+        consumed, consumerLag, acknowledgedOffset, deadLettered, skippedRecords, lateEvents, events, toolCallDuration,
         toolResultBytes, alerts, detectionKeys, detectionEvictions, sinkBatches, sinkEvents, sinkErrors, sinkLatency,
         siemMessages, spoolMessages, spoolBytes, ledgerEntries, ledgerCheckpointEntries, ledgerCheckpointAge,
         ledgerVerifySuccess, ledgerVerifyTimestamp, labelsFolded,

@@ -89,6 +89,10 @@ public final class PipelineMetrics: Sendable {
             .set(Double(nextOffset))
     }
 
+    public func skippedRecords(topic: String, count: Int) {
+        counter(MetricsCatalogue.skippedRecords, [("topic", topic)]).increment(by: Int64(count))
+    }
+
     public func deadLettered(reason: String, count: Int = 1) {
         counter(MetricsCatalogue.deadLettered, [("reason", reason)]).increment(by: Int64(count))
     }

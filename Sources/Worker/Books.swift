@@ -91,7 +91,10 @@ final class Books: Sendable {
 
     func replayedForState(_ count: Int) { update { $0.replayedForState += count } }
 
-    func skippedRecords(_ count: Int) { update { $0.skippedRecords += count } }
+    func skippedRecords(_ byTopic: [String: Int]) {
+        update { $0.skippedRecords += byTopic.values.reduce(0, +) }
+        for (topic, count) in byTopic { metrics?.skippedRecords(topic: topic, count: count) }
+    }
 
     /// What the delivery machine says after each event.
     func delivery(failing: Bool, redelivered: Int) {

@@ -188,7 +188,7 @@ final class SourceStage: @unchecked Sendable {
         /// Which message each event came from, for its ledger index.
         var sources: [Int] = []
         var firstIDs = [String?](repeating: nil, count: messages.count)
-        var skipped = 0
+        var skipped: [String: Int] = [:]
         for (position, outcome) in decoded.enumerated() {
             switch outcome {
             case .success(let decoded):
@@ -198,12 +198,12 @@ final class SourceStage: @unchecked Sendable {
                 }
                 firstIDs[position] = decoded.events.first?.eventID
                 for failure in decoded.failures { rejected.append(RejectedMessage(messages[position], failure)) }
-                skipped += decoded.skipped
+                if decoded.skipped > 0 { skipped[messages[position].topic, default: 0] += decoded.skipped }
             case .failure(let error):
                 rejected.append(RejectedMessage(messages[position], error))
             }
         }
-        if skipped > 0 { books.skippedRecords(skipped) }
+        if !skipped.isEmpty { books.skippedRecords(skipped) }
         let runs = account(messages, events)
         let staged = StagedBatch(messages: messages, events: events, sources: sources, eventIDs: firstIDs)
         var batch = EventBatch(events: events, rejected: rejected)
