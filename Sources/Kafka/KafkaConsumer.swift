@@ -60,10 +60,16 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// assigned, may name where to start reading a partition instead of the
     /// group's committed offset: the detection stage starts where its state
     /// snapshot was taken, which may be behind the last commit.
+    ///
+    /// `startingTime` (milliseconds since the epoch), for partitions
+    /// `startingOffset` leaves alone: start at the first message whose
+    /// Kafka timestamp is at or after it (librdkafka's offsets-for-times); a
+    /// broker that cannot tell leaves the partition at its usual start.
     public init(
         properties: KafkaProperties,
         topics: [String],
-        startingOffset: (@Sendable (TopicPartition) -> Int64?)? = nil
+        startingOffset: (@Sendable (TopicPartition) -> Int64?)? = nil,
+        startingTime: Int64? = nil
     ) throws(KafkaError) {
         guard properties["group.id"] != nil else {
             throw KafkaError(code: "configuration", reason: "a consumer needs 'group.id'")
@@ -71,7 +77,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard !topics.isEmpty else { throw KafkaError(code: "configuration", reason: "no topic to consume") }
         var merged = properties
         for (key, value) in Self.defaults where merged[key] == nil { merged[key] = value }
-        let state = ConsumerState(startingOffset: startingOffset)
+        let state = ConsumerState(startingOffset: startingOffset, startingTime: startingTime)
         let handle = try merged.makeClient(RD_KAFKA_CONSUMER, role: "consumer") { configuration in
             rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(state).toOpaque())
             rd_kafka_conf_set_rebalance_cb(configuration) { handle, error, partitions, opaque in
@@ -229,6 +235,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// a detection snapshot), that committed offset: messages before it were
     /// handled in full already (sinks, dead letters, alerts) and are read
     /// again only to rebuild state. Nil otherwise.
+    /// Where reading `partition` was set to start at its assignment
+    /// (`startingOffset` or `startingTime`), or nil for the usual start.
+    public func startedAt(_ partition: TopicPartition) -> Int64? { state.startedAt(partition) }
+
     public func committedAtAssignment(_ partition: TopicPartition) -> Int64? {
         state.committedAtAssignment(partition)
     }
@@ -301,13 +311,17 @@ final class ConsumerState: Sendable {
         /// The group's committed offset at assignment, for partitions whose
         /// reading starts earlier (at a detection snapshot).
         var committedAtAssignment: [TopicPartition: Int64] = [:]
+        /// Where reading was set to start at assignment, when set explicitly.
+        var startedAt: [TopicPartition: Int64] = [:]
     }
 
     private let fields = Mutex(Fields())
     private let startingOffset: (@Sendable (TopicPartition) -> Int64?)?
+    private let startingTime: Int64?
 
-    init(startingOffset: (@Sendable (TopicPartition) -> Int64?)?) {
+    init(startingOffset: (@Sendable (TopicPartition) -> Int64?)?, startingTime: Int64? = nil) {
         self.startingOffset = startingOffset
+        self.startingTime = startingTime
     }
 
     var assignment: Set<TopicPartition> { fields.withLock { $0.assignment } }
@@ -316,11 +330,35 @@ final class ConsumerState: Sendable {
         fields.withLock { $0.committedAtAssignment[partition] }
     }
 
+    func startedAt(_ partition: TopicPartition) -> Int64? {
+        fields.withLock { $0.startedAt[partition] }
+    }
+
     func takeRebalances() -> [KafkaConsumer.Rebalance] {
         fields.withLock { fields in
             defer { fields.rebalances = [] }
             return fields.rebalances
         }
+    }
+
+    /// The first offset at or after `time` (ms) per partition of `list`, where
+    /// the broker knows one; a partition it cannot answer for is left out.
+    static func offsets(
+        _ handle: OpaquePointer,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
+        at time: Int64
+    ) -> [TopicPartition: Int64] {
+        guard let query = rd_kafka_topic_partition_list_copy(list) else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(query) }
+        for index in 0..<Int(query.pointee.cnt) { query.pointee.elems[index].offset = time }
+        guard rd_kafka_offsets_for_times(handle, query, 10_000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var result: [TopicPartition: Int64] = [:]
+        for index in 0..<Int(query.pointee.cnt) {
+            let element = query.pointee.elems[index]
+            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR, element.offset >= 0 else { continue }
+            result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        }
+        return result
     }
 
     /// Applies a rebalance (eager or cooperative) and records it.
@@ -353,12 +391,28 @@ final class ConsumerState: Sendable {
                     }
                 }
             }
+            if let startingTime {
+                let found = Self.offsets(handle, list, at: startingTime)
+                for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].offset == RD_KAFKA_OFFSET_INVALID
+                {
+                    let element = list.pointee.elems[index]
+                    let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    if let offset = found[partition] { list.pointee.elems[index].offset = offset }
+                }
+            }
+            var explicit: [TopicPartition: Int64] = [:]
+            for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].offset >= 0 {
+                let element = list.pointee.elems[index]
+                explicit[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                    element.offset
+            }
             if cooperative {
                 if let failure = rd_kafka_incremental_assign(handle, list) { rd_kafka_error_destroy(failure) }
             } else {
                 rd_kafka_assign(handle, list)
             }
             fields.withLock { fields in
+                fields.startedAt.merge(explicit) { _, new in new }
                 if !cooperative {
                     fields.assignment = []
                     fields.committedAtAssignment = [:]

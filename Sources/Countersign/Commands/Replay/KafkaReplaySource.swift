@@ -13,6 +13,9 @@ struct KafkaReplaySource {
     var fromOffsets: [Int32: Int64] = [:]
     /// Per partition number, the offset to stop before.
     var toOffsets: [Int32: Int64] = [:]
+    /// Partitions without a `fromOffsets` entry start at the first message
+    /// whose Kafka timestamp is at or after this (ms), where the broker can say.
+    var fromTime: Int64?
 
     func replay(into replayer: Replayer, progress: ProgressLine?) async throws -> [TopicPartition: Int64] {
         var properties = properties
@@ -24,7 +27,12 @@ struct KafkaReplaySource {
         if !starts.isEmpty {
             startingOffset = { partition in starts[partition.partition] }
         }
-        let consumer = try KafkaConsumer(properties: properties, topics: topics, startingOffset: startingOffset)
+        let consumer = try KafkaConsumer(
+            properties: properties,
+            topics: topics,
+            startingOffset: startingOffset,
+            startingTime: fromTime
+        )
         // Where each partition ends: its high watermark when it was assigned.
         var ends: [TopicPartition: Int64] = [:]
         // The next offset to read per partition; an empty partition starts at its end.
@@ -39,7 +47,7 @@ struct KafkaReplaySource {
                 assigned = true
                 for partition in partitions where ends[partition] == nil {
                     let marks = try await consumer.watermarks(partition)
-                    let first = max(marks.low, fromOffsets[partition.partition] ?? marks.low)
+                    let first = max(marks.low, consumer.startedAt(partition) ?? marks.low)
                     ends[partition] = max(first, min(marks.high, toOffsets[partition.partition] ?? marks.high))
                     reached[partition] = first
                 }

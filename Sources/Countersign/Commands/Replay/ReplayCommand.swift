@@ -40,10 +40,12 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "The ledger's verifier key file (<name>+<id>+<key>), with --from-ledger.")
     var key: String?
 
-    @Option(help: "Start of the range: RFC 3339 or relative to now (-2h, -7d). Default: the beginning.")
+    @Option(
+        help: "Start of the range: RFC 3339, or relative to now written --from=-2h (or -7d). Default: the beginning."
+    )
     var from: String?
 
-    @Option(help: "End of the range (not included): RFC 3339 or relative. Default: the end.")
+    @Option(help: "End of the range (not included): RFC 3339, or relative (--to=-1h). Default: the end.")
     var to: String?
 
     @Option(help: "Learning before --from, silently: 90s, 30m, 24h, 7d, or 0.")
@@ -69,6 +71,9 @@ struct ReplayCommand: AsyncParsableCommand {
         help: "Also write the range's events and alerts to the pipeline's sinks of this type (repeatable)."
     )
     var sinkTypes: [String] = []
+
+    @Flag(help: "Write no sink, only the alerts (the default without --sink; refused with it).")
+    var dryRun = false
 
     @Flag(help: "Print no progress or summary on standard error.")
     var quiet = false
@@ -110,6 +115,9 @@ struct ReplayCommand: AsyncParsableCommand {
                 numbers.insert(number)
             }
             partitionFilter = numbers
+        }
+        if dryRun && !sinkTypes.isEmpty {
+            throw ReplayError.usage("--dry-run writes no sink: drop --sink or --dry-run")
         }
         log.bootstrap(spec.log)
         let replayer = try Replayer(spec: spec, range: range, topics: topicFilter, partitions: partitionFilter)
@@ -158,6 +166,9 @@ struct ReplayCommand: AsyncParsableCommand {
             var source = KafkaReplaySource(properties: KafkaProperties(spec.source.kafka), topics: topics)
             source.fromOffsets = try Self.offsets(fromOffset, option: "--from-offset")
             source.toOffsets = try Self.offsets(toOffset, option: "--to-offset")
+            // Kafka timestamps trail event times by the gateway's and the
+            // collector's batching; an hour's margin keeps late producers in.
+            source.fromTime = range.feedFrom.map { $0.microsecondsSinceEpoch / 1_000 - 3_600_000 }
             do {
                 _ = try await source.replay(into: replayer, progress: progress)
             } catch let error as KafkaError {
