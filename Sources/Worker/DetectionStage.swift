@@ -43,9 +43,18 @@ final class DetectionStage: @unchecked Sendable {
         var lastIndex: Int
     }
 
-    init(settings: DetectionSettings, store: SnapshotStore?) {
+    /// Which saved engines may be restored (replay takes only those older
+    /// than its range); nil restores every one.
+    let acceptSnapshot: (@Sendable (DetectionEngine) -> Bool)?
+
+    init(
+        settings: DetectionSettings,
+        store: SnapshotStore?,
+        acceptSnapshot: (@Sendable (DetectionEngine) -> Bool)? = nil
+    ) {
         self.settings = settings
         self.store = store
+        self.acceptSnapshot = acceptSnapshot
     }
 
     /// Feeds each event not seen before to its partition's engine; returns the alerts, in event order.
@@ -100,6 +109,11 @@ final class DetectionStage: @unchecked Sendable {
     /// engine, if there is one. Called on librdkafka's thread at assignment.
     func startingOffset(_ partition: TopicPartition) -> Int64? {
         guard let saved = store?.load(partition) else { return nil }
+        if let acceptSnapshot {
+            guard let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings),
+                acceptSnapshot(engine)
+            else { return nil }
+        }
         loaded.withLock { $0[partition] = saved }
         return saved.nextOffset
     }
@@ -124,7 +138,8 @@ final class DetectionStage: @unchecked Sendable {
     private func restore(_ partition: TopicPartition) -> PartitionEngine {
         let cached = loaded.withLock { $0.removeValue(forKey: partition) }
         if let saved = cached ?? store?.load(partition),
-            let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings)
+            let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings),
+            acceptSnapshot?(engine) ?? true
         {
             return PartitionEngine(engine: engine, lastOffset: saved.nextOffset - 1, lastIndex: .max)
         }

@@ -23,9 +23,14 @@ struct KafkaReplaySource {
         properties["auto.offset.reset"] = "earliest"
         properties["enable.auto.commit"] = "false"
         let starts = fromOffsets
+        let detection = replayer.detection
+        let snapshots = replayer.range.from != nil
         var startingOffset: (@Sendable (TopicPartition) -> Int64?)?
         if !starts.isEmpty {
             startingOffset = { partition in starts[partition.partition] }
+        } else if snapshots {
+            // A partition with a snapshot older than the range starts at it.
+            startingOffset = { partition in detection.startingOffset(partition) }
         }
         let consumer = try KafkaConsumer(
             properties: properties,

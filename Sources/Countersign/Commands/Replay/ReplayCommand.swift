@@ -196,6 +196,11 @@ struct ReplayCommand: AsyncParsableCommand {
                 "replay: \(sinks.written) events and \(replayer.alerts.count) alerts written to \(sinkTypes.joined(separator: ", ")) (\(sinks.rejected) rows refused)"
             )
         }
+        if replayer.detection.seededPartitions > 0 {
+            lines.append(
+                "replay: \(replayer.detection.seededPartitions) partitions started from detection snapshots older than --from (no warm-up needed there)"
+            )
+        }
         if let verifiedAgainst { lines.append("replay: verified against the signed checkpoint \(verifiedAgainst)") }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }

@@ -30,7 +30,11 @@ final class Replayer {
 
     init(spec: PipelineSpec, range: ReplayRange, topics: Set<String>?, partitions: Set<Int32>?) throws {
         decoders = try TopicDecoders(spec)
-        detection = ReplayDetection(settings: spec.detection)
+        detection = ReplayDetection(
+            settings: spec.detection,
+            stateDirectory: spec.detectionStage.stateDirectory,
+            snapshotsBefore: range.from
+        )
         self.range = range
         self.topics = topics
         self.partitions = partitions
@@ -52,9 +56,13 @@ final class Replayer {
             undecodable += 1
             return
         }
+        let seeded = range.from != nil && detection.seeded(TopicPartition(topic: topic, partition: partition))
         for (index, event) in decoded.events.enumerated() {
             events += 1
-            guard range.feeds(event.occurredAt) else { continue }
+            // A partition restored from a snapshot takes everything after it (its warm-up).
+            guard seeded ? range.to.map({ event.occurredAt < $0 }) ?? true : range.feeds(event.occurredAt) else {
+                continue
+            }
             pending.append(
                 ConsumedEvent(event: event, topic: topic, partition: partition, offset: offset, index: index)
             )
