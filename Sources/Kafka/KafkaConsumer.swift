@@ -176,6 +176,19 @@ public final class KafkaConsumer: @unchecked Sendable {
         return Dictionary(partitions.map { ($0, found[$0]) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The first offset whose message timestamp is at or after `time` (ms)
+    /// per partition, where the broker can say (offsets-for-times); others
+    /// are left out.
+    public func offsets(atTime time: Int64, of partitions: [TopicPartition]) async -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let handle = UncheckedHandle(pointer: self.handle)
+        return await blocking.run {
+            let list = PartitionList.make(partitions.map { ($0, nil) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return ConsumerState.offsets(handle.pointer, list, at: time)
+        }
+    }
+
     /// The low and high watermark (the offset after the last message) of a partition, from the broker.
     public func watermarks(_ partition: TopicPartition) async throws(KafkaError) -> (low: Int64, high: Int64) {
         let handle = UncheckedHandle(pointer: self.handle)

@@ -16,6 +16,9 @@ struct KafkaReplaySource {
     /// Partitions without a `fromOffsets` entry start at the first message
     /// whose Kafka timestamp is at or after this (ms), where the broker can say.
     var fromTime: Int64?
+    /// Partitions without a `toOffsets` entry stop before the first message
+    /// whose Kafka timestamp is at or after this (ms), where the broker can say.
+    var toTime: Int64?
 
     func replay(into replayer: Replayer, progress: ProgressLine?) async throws -> [TopicPartition: Int64] {
         var properties = properties
@@ -50,10 +53,13 @@ struct KafkaReplaySource {
             for change in consumer.takeRebalances() {
                 guard case .assigned(let partitions) = change else { continue }
                 assigned = true
+                var timeEnds: [TopicPartition: Int64] = [:]
+                if let toTime { timeEnds = await consumer.offsets(atTime: toTime, of: partitions) }
                 for partition in partitions where ends[partition] == nil {
                     let marks = try await consumer.watermarks(partition)
                     let first = max(marks.low, consumer.startedAt(partition) ?? marks.low)
-                    ends[partition] = max(first, min(marks.high, toOffsets[partition.partition] ?? marks.high))
+                    let last = toOffsets[partition.partition] ?? timeEnds[partition] ?? marks.high
+                    ends[partition] = max(first, min(marks.high, last))
                     reached[partition] = first
                 }
                 progress?.total = UInt64(ends.reduce(0) { $0 + max(0, $1.value - (reached[$1.key] ?? 0)) })

@@ -169,6 +169,7 @@ struct ReplayCommand: AsyncParsableCommand {
             // Kafka timestamps trail event times by the gateway's and the
             // collector's batching; an hour's margin keeps late producers in.
             source.fromTime = range.feedFrom.map { $0.microsecondsSinceEpoch / 1_000 - 3_600_000 }
+            source.toTime = range.to.map { $0.microsecondsSinceEpoch / 1_000 + 3_600_000 }
             do {
                 _ = try await source.replay(into: replayer, progress: progress)
             } catch let error as KafkaError {
