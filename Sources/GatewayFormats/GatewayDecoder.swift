@@ -11,7 +11,8 @@ public final class GatewayDecoder {
     public init(
         format: GatewayFormat,
         mapping: FieldMapping,
-        limits: AuditEventDecoder.Limits = .init()
+        limits: AuditEventDecoder.Limits = .init(),
+        otlpEncoding: OTLPLogsDecoder.Encoding = .auto
     ) throws(AuditEventError) {
         self.format = format
         let mapper = RecordMapper(format: format, mapping: mapping)
@@ -20,7 +21,8 @@ public final class GatewayDecoder {
             let decoder = OTLPLogsDecoder(
                 mapper: mapper,
                 maxMessageBytes: limits.maxMessageBytes,
-                maxDepth: limits.maxDepth
+                maxDepth: limits.maxDepth,
+                encoding: otlpEncoding
             )
             decodeMessage = { (bytes) throws(AuditEventError) in try decoder.decode(bytes) }
         case .cef:

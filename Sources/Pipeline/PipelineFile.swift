@@ -160,7 +160,7 @@ public enum PipelineFile {
     private static func sourceSection(_ object: inout YAMLObject) throws(PipelineFileError) -> PipelineSpec.Source {
         try object.only([
             "kafka", "topics", "dead_letter_topic", "batch_size", "commit_interval_ms", "shutdown_timeout_seconds",
-            "format", "topic_formats", "mapping",
+            "format", "topic_formats", "mapping", "otlp_encoding",
         ])
         var kafkaObject = try object.object("kafka")
         let kafka = try kafkaObject.stringMap()
@@ -208,6 +208,7 @@ public enum PipelineFile {
                 if let known = checkFormat(values[0], key: topic, in: formats) { source.topicFormats[topic] = known }
             }
         }
+        source.otlpEncoding = try object.enumeration("otlp_encoding", default: OTLPLogsDecoder.Encoding.auto).rawValue
         if var mapping = try object.optionalObject("mapping") {
             source.mapping = try mappingSection(&mapping)
         }

@@ -15,6 +15,8 @@ extension PipelineReference {
             "The longest a SIGTERM/SIGINT shutdown takes; a batch a failing sink holds is left uncommitted and read again at the next start.",
         "source.format":
             "How a message becomes events: `mcp.audit/1`, `otlp` (OTLP logs, protobuf or JSON, one message = many records), `hangar-jsonl`, `cef` or `contextforge-log`; docs/inputs.md.",
+        "source.otlp_encoding":
+            "`otlp` messages: `auto` tells protobuf from OTLP/JSON by each message's first byte; `protobuf` or `json` accepts only that encoding.",
         "source.topic_formats": "Per topic, a format other than `source.format` (`topic: format`).",
         "source.mapping":
             "How gateway records become mcp.audit/1 events, on top of each format's built-in mapping (docs/inputs.md).",

@@ -18,6 +18,8 @@ public struct PipelineSpec: Sendable {
         public var shutdownTimeoutSeconds: Int
         /// How messages become events (`mcp.audit/1`, the default).
         public var format = "mcp.audit/1"
+        /// `otlp`: `auto` (from each message's first byte), `protobuf` or `json`.
+        public var otlpEncoding = "auto"
         /// Topics whose messages are in another format than `format`.
         public var topicFormats: [String: String] = [:]
         /// How gateway records become events (formats other than `mcp.audit/1`).

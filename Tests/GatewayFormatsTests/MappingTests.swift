@@ -174,6 +174,29 @@ struct MappingTests {
         #expect(fromArray.events.count == 3)
     }
 
+    @Test("an encoding set in the pipeline accepts only that encoding")
+    func forcedEncoding() throws {
+        let proto = try Samples.bytes("otlp/kafka-value.otlp_proto.synthetic-hangar-attrs.bin")
+        let json = try Samples.bytes("otlp/kafka-value.otlp_json.synthetic-hangar-attrs.json")
+        let mapping = FieldMapping.builtIn(for: .otlp)
+        let protobufOnly = try GatewayDecoder(format: .otlp, mapping: mapping, otlpEncoding: .protobuf)
+        let jsonOnly = try GatewayDecoder(format: .otlp, mapping: mapping, otlpEncoding: .json)
+        #expect(try protobufOnly.decode(proto).events.count == 3)
+        #expect(try jsonOnly.decode(json).events.count == 3)
+        do {
+            _ = try protobufOnly.decode(json)
+            Issue.record("JSON decoded as protobuf")
+        } catch {
+            #expect(error.code == .invalidProtobuf)
+        }
+        do {
+            _ = try jsonOnly.decode(proto)
+            Issue.record("protobuf decoded as JSON")
+        } catch {
+            #expect(error.code == .invalidJSON)
+        }
+    }
+
     @Test("what is not an export request is refused as a whole, without quoting it")
     func wholeMessageErrors() {
         #expect(throws: AuditEventError.self) { try otlp.decode([]) }

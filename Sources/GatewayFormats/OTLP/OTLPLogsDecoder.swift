@@ -10,12 +10,21 @@ import SwiftProtobuf
 /// Each record is mapped on its own: a bad record is a ``RecordFailure``
 /// and the rest of the batch still counts.
 public struct OTLPLogsDecoder: Sendable {
+    /// How a message's encoding is told: from its first byte, or set.
+    public enum Encoding: String, Sendable, Hashable, CaseIterable {
+        case auto
+        case protobuf
+        case json
+    }
+
     public let mapper: RecordMapper
+    public let encoding: Encoding
     public let maxMessageBytes: Int
     public let maxDepth: Int
 
-    public init(mapper: RecordMapper, maxMessageBytes: Int = 1 << 20, maxDepth: Int = 64) {
+    public init(mapper: RecordMapper, maxMessageBytes: Int = 1 << 20, maxDepth: Int = 64, encoding: Encoding = .auto) {
         self.mapper = mapper
+        self.encoding = encoding
         self.maxMessageBytes = maxMessageBytes
         self.maxDepth = maxDepth
     }
@@ -68,13 +77,16 @@ public struct OTLPLogsDecoder: Sendable {
             throw AuditEventError(.messageTooLarge, reason: "longer than \(maxMessageBytes) bytes")
         }
         let firstByte = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
-        if firstByte == UInt8(ascii: "[") {
+        if encoding == .json, firstByte != UInt8(ascii: "["), firstByte != UInt8(ascii: "{") {
+            throw AuditEventError(.invalidJSON, reason: "not an OTLP/JSON ExportLogsServiceRequest")
+        }
+        if encoding != .protobuf, firstByte == UInt8(ascii: "[") {
             // rotel's Kafka exporter (`--kafka-exporter-format json`) writes
             // the request's `resourceLogs` array alone.
             let wrapped = Array("{\"resourceLogs\":".utf8) + bytes + [UInt8(ascii: "}")]
             return try parseJSON(wrapped)
         }
-        if firstByte == UInt8(ascii: "{") { return try parseJSON(bytes) }
+        if encoding != .protobuf, firstByte == UInt8(ascii: "{") { return try parseJSON(bytes) }
         var options = BinaryDecodingOptions()
         options.messageDepthLimit = maxDepth
         do {

@@ -18,7 +18,14 @@ extension GatewayMessageFormat {
             gateway: settings.gateway,
             otherRecords: settings.otherRecords
         )
-        self.init(decoder: try GatewayDecoder(format: Self.format, mapping: mapping, limits: settings.limits))
+        self.init(
+            decoder: try GatewayDecoder(
+                format: Self.format,
+                mapping: mapping,
+                limits: settings.limits,
+                otlpEncoding: settings.otlpEncoding
+            )
+        )
     }
 
     public func decode(_ value: [UInt8]) throws(AuditEventError) -> DecodedMessage {

@@ -9,6 +9,8 @@ public struct FormatSettings: Sendable {
     public var fields: [EventField: [String]]
     public var gateway: String?
     public var otherRecords: FieldMapping.OtherRecords?
+    /// `otlp` only: how a message's encoding is told.
+    public var otlpEncoding: OTLPLogsDecoder.Encoding = .auto
 
     public init(
         limits: AuditEventDecoder.Limits = .init(),

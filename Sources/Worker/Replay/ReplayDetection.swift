@@ -93,5 +93,6 @@ extension FormatSettings {
             gateway: spec.source.mapping.gateway,
             otherRecords: spec.source.mapping.otherRecords.flatMap { FieldMapping.OtherRecords(rawValue: $0) }
         )
+        otlpEncoding = OTLPLogsDecoder.Encoding(rawValue: spec.source.otlpEncoding) ?? .auto
     }
 }
