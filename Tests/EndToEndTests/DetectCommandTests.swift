@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `countersign detect` and `score` as an analyst runs them: files in, files out.
@@ -54,6 +55,39 @@ extension EndToEndSuites {
             for detector in ["spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen"] {
                 #expect(text.contains("\"detector\":\"\(detector)\""), "no \(detector) alert")
             }
+        }
+
+        @Test("detect --format otlp: a request per line, its records judged; a bad record is counted and skipped")
+        func otlpLines() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            func record(_ nanos: Int, _ attributes: [(String, String)]) -> String {
+                let pairs = attributes.map { #"{"key":"\#($0.0)","value":{"stringValue":"\#($0.1)"}}"# }
+                return #"{"timeUnixNano":"\#(nanos)","attributes":[\#(pairs.joined(separator: ","))]}"#
+            }
+            let call = [("mcp.method.name", "tools/call"), ("gen_ai.tool.name", "run_query"), ("user.id", "carol")]
+            var lines: [String] = []
+            for batch in 0..<10 {
+                var records = (0..<5).map { record(1_795_648_140_000_000_000 + (batch * 5 + $0) * 1_000_000_000, call) }
+                if batch == 3 { records.append(record(1_795_648_200_000_000_000, [("mcp.method.name", "tools/call")])) }
+                lines.append(
+                    #"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"acme-gw"}}]},"scopeLogs":[{"logRecords":["#
+                        + records.joined(separator: ",") + "]}]}]}"
+                )
+            }
+            try (lines.joined(separator: "\n") + "\n").write(
+                toFile: path("otlp.jsonl"),
+                atomically: true,
+                encoding: .utf8
+            )
+            let (status, output) = try Subprocess.run(
+                EndToEnd.binary.path,
+                ["detect", "--input", path("otlp.jsonl"), "--format", "otlp", "--output", path("alerts.jsonl")],
+                errors: true
+            )
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("detect: 50 events, 1 invalid lines or records"), "\(output)")
+            #expect(output.contains("line 4, record 5: missing_field: field 'target.tool'"), "\(output)")
         }
 
         @Test("score: one score per row in [0, 1], the outlier highest")

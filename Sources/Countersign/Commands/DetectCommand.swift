@@ -4,6 +4,7 @@ import AuditEvent
 import Blocking
 import Detection
 import Foundation
+import GatewayFormats
 import Kafka
 import Pipeline
 import Worker
@@ -22,7 +23,8 @@ struct DetectCommand: ParsableCommand {
             "detection". Lines that are not valid events are counted and listed by line \
             number and reason (never their content), and skipped. --snapshot-out saves the \
             engine's state at the end; --snapshot-in starts from one, so a file can be \
-            processed in parts with the same result as in one go.
+            processed in parts with the same result as in one go. --format reads another \
+            source format line by line (an OTLP/JSON request per line for otlp; docs/inputs.md).
             """
     )
 
@@ -32,8 +34,17 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Where to write the alerts (JSONL); '-' writes to standard output.")
     var output: String = "-"
 
-    @Option(help: "A pipeline file whose `detectors:` section sets the detectors.")
+    @Option(
+        help:
+            "A pipeline file whose `detectors:` section sets the detectors (and `source.mapping` the mapping of --format)."
+    )
     var pipeline: String?
+
+    @Option(
+        help:
+            "The lines' format: \(MessageFormats.names.joined(separator: ", ")) (an OTLP/JSON request per line for otlp)."
+    )
+    var format: String = "mcp.audit/1"
 
     @Option(
         help: "One engine per partition of a topic with this many partitions, keyed by actor.id, as run keeps them."
@@ -57,7 +68,12 @@ struct DetectCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try pipeline.map(loadDetectionSettings) ?? DetectionSettings()
+        let spec = try pipeline.map { try PipelineLoading.load($0, checks: .none) }
+        let settings = spec?.detection ?? DetectionSettings()
+        guard let formatType = MessageFormats.named(format) else {
+            throw ValidationError("unknown format '\(format)'; known: \(MessageFormats.names.joined(separator: ", "))")
+        }
+        let decoder = try formatType.init(settings: spec.map { FormatSettings($0) } ?? FormatSettings())
         var engine: DetectionEngine
         if let snapshotIn {
             guard let data = FileManager.default.contents(atPath: snapshotIn) else {
@@ -73,7 +89,6 @@ struct DetectCommand: ParsableCommand {
         }
         // Engines of the other partitions (the first is `engine`).
         var others = (1..<Int(partitions)).map { _ in DetectionEngine(settings: settings) }
-        let decoder = try AuditEventDecoder()
         var reader = try LineReader(path: input)
         let sink = try OutputFile(path: output)
         var lineNumber = 0
@@ -97,9 +112,9 @@ struct DetectCommand: ParsableCommand {
             bytesRead += UInt64(line.count) + 1
             progress?.update(bytesRead)
             if line.isEmpty { continue }
-            let event: AuditEvent
+            let decoded: DecodedMessage
             do {
-                event = try decoder.decode(line)
+                decoded = try decoder.decode(line)
             } catch {
                 invalid += 1
                 if invalid <= 20, !quiet {
@@ -108,13 +123,22 @@ struct DetectCommand: ParsableCommand {
                 }
                 continue
             }
-            let partition =
-                partitions == 1
-                ? 0 : Int(KafkaPartitioner.partition(key: Array(event.actor.id.utf8), partitions: partitions))
-            let raised = partition == 0 ? engine.process(event) : others[partition - 1].process(event)
-            for alert in raised {
-                pending += alert.event.jsonBytes()
-                pending.append(UInt8(ascii: "\n"))
+            for failure in decoded.failures {
+                invalid += 1
+                if invalid <= 20, !quiet {
+                    progress?.clear()
+                    standardError("line \(lineNumber), record \(failure.record): \(failure.error)")
+                }
+            }
+            for event in decoded.events {
+                let partition =
+                    partitions == 1
+                    ? 0 : Int(KafkaPartitioner.partition(key: Array(event.actor.id.utf8), partitions: partitions))
+                let raised = partition == 0 ? engine.process(event) : others[partition - 1].process(event)
+                for alert in raised {
+                    pending += alert.event.jsonBytes()
+                    pending.append(UInt8(ascii: "\n"))
+                }
             }
             if pending.count >= 1 << 20 {
                 try sink.write(pending)
@@ -136,7 +160,7 @@ struct DetectCommand: ParsableCommand {
             let seconds = Date().timeIntervalSince(started)
             let byDetector = s.alertsByDetector.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
             standardError(
-                "detect: \(s.events) events, \(invalid) invalid lines, \(s.late) late, \(s.alerts) alerts"
+                "detect: \(s.events) events, \(invalid) invalid lines or records, \(s.late) late, \(s.alerts) alerts"
                     + (byDetector.isEmpty ? "" : " (\(byDetector.joined(separator: ", ")))")
                     + "; \(engine.trackedMembers + others.reduce(0) { $0 + $1.trackedMembers }) members, "
                     + "\(engine.trackedPairs + others.reduce(0) { $0 + $1.trackedPairs }) member x tool pairs tracked"
@@ -148,10 +172,6 @@ struct DetectCommand: ParsableCommand {
 
 /// The `detectors:` section of a pipeline file (the rest is checked for
 /// structure only: an analyst's machine need not hold the worker's files).
-func loadDetectionSettings(_ path: String) throws -> DetectionSettings {
-    try PipelineLoading.load(path, checks: .none).detection
-}
-
 func standardError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
