@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "GatewayFormats",
             dependencies: [
-                "AuditEvent", "AuditDecoder", "COpenSSL", "OTLPProto",
+                "AuditEvent", "AuditDecoder", "COpenSSL", "Ledger", "OTLPProto",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -110,12 +110,6 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: (flag ? "true" : "false").utf8)
     }
 
-    /// JSON text written as it is (a value already validated elsewhere).
-    public mutating func value(raw: RawJSON) {
-        valueStart()
-        bytes.append(contentsOf: raw.text.utf8)
-    }
-
     /// JSON bytes written as they are (a value already validated elsewhere).
     public mutating func value(rawBytes: [UInt8]) {
         valueStart()

@@ -83,20 +83,6 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
 
     public func run() async throws {
         metrics?.prepare(sinks: sinks.map(\.name))
-        guard let format = MessageFormats.named(configuration.format) else {
-            throw KafkaError(
-                code: "configuration",
-                reason:
-                    "unknown source format '\(configuration.format)'; known: \(MessageFormats.names.joined(separator: ", "))"
-            )
-        }
-        var topicFormats: [String: any MessageFormat.Type] = [:]
-        for (topic, name) in configuration.topicFormats {
-            guard let type = MessageFormats.named(name) else {
-                throw KafkaError(code: "configuration", reason: "unknown format '\(name)' for topic '\(topic)'")
-            }
-            topicFormats[topic] = type
-        }
         var detection: DetectionStage?
         if let settings = configuration.detection {
             let store = try configuration.stateDirectory.map { try SnapshotStore(directory: $0) }
@@ -133,8 +119,6 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             source: try SourceStage(
                 configuration: configuration,
                 consumer: consumer,
-                format: format,
-                topicFormats: topicFormats,
                 detection: detection,
                 ledger: ledger,
                 books: books,

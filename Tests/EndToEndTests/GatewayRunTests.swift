@@ -70,19 +70,23 @@ extension EndToEndSuites {
             )
             #expect(second.contains("otlp_records=6"), "\(second)")
 
-            let pipeline = try EndToEnd.pipeline(
-                topic: "\(otlp), \(jsonl), \(otlpJSON)",
-                group: "\(base)-a",
-                source: """
-                      format: otlp
-                      topic_formats: {\(jsonl): hangar-jsonl}
-                    detectors:
-                      enabled: false
-                    """,
-                sinks: "  - type: postgres\n    conninfo: \(conninfo)"
-            )
-            defer { try? FileManager.default.removeItem(at: pipeline) }
-            let run = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: 5)
+            // Both groups read the three topics into the same database.
+            func pipeline(group: String) throws -> URL {
+                try EndToEnd.pipeline(
+                    topic: "\(otlp), \(jsonl), \(otlpJSON)",
+                    group: "\(base)-\(group)",
+                    source: """
+                          format: otlp
+                          topic_formats: {\(jsonl): hangar-jsonl}
+                        detectors:
+                          enabled: false
+                        """,
+                    sinks: "  - type: postgres\n    conninfo: \(conninfo)"
+                )
+            }
+            let reading = try pipeline(group: "a")
+            defer { try? FileManager.default.removeItem(at: reading) }
+            let run = try BackgroundRun(pipeline: reading, broker: broker, idleSeconds: 5)
             let (status, output) = run.finish()
             #expect(status == 0, "\(run.log.suffix(1_500))")
             #expect(output.contains(" 0 dead-lettered"), "\(output)")
@@ -128,17 +132,7 @@ extension EndToEndSuites {
             // name-based event ids add no row.
             let before = try Chaos.psql(conninfo, "SELECT count(*) FROM events")
             #expect(before == "26")
-            let again = try EndToEnd.pipeline(
-                topic: "\(otlp), \(jsonl), \(otlpJSON)",
-                group: "\(base)-b",
-                source: """
-                      format: otlp
-                      topic_formats: {\(jsonl): hangar-jsonl}
-                    detectors:
-                      enabled: false
-                    """,
-                sinks: "  - type: postgres\n    conninfo: \(conninfo)"
-            )
+            let again = try pipeline(group: "b")
             defer { try? FileManager.default.removeItem(at: again) }
             let rerun = try BackgroundRun(pipeline: again, broker: broker, idleSeconds: 5)
             let (rerunStatus, _) = rerun.finish()

@@ -42,10 +42,12 @@ struct DecodeCommand: ParsableCommand {
             if format == nil { name = spec.source.format }
             settings = FormatSettings(spec)
         }
-        guard let type = MessageFormats.named(name) else {
-            throw ValidationError("unknown format '\(name)'; known: \(MessageFormats.names.joined(separator: ", "))")
+        let decoder: any MessageFormat
+        do {
+            decoder = try MessageFormats.make(name, settings: settings)
+        } catch let error as TopicDecoders.UnknownFormat {
+            throw ValidationError("\(error)")
         }
-        let decoder = try type.init(settings: settings)
         let perLine = lines ?? (name != "otlp")
         var counts = (messages: 0, events: 0, failed: 0, skipped: 0)
         let output = FileHandle.standardOutput

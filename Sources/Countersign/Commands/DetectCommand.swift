@@ -70,10 +70,12 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         let spec = try pipeline.map { try PipelineLoading.load($0, checks: .none) }
         let settings = spec?.detection ?? DetectionSettings()
-        guard let formatType = MessageFormats.named(format) else {
-            throw ValidationError("unknown format '\(format)'; known: \(MessageFormats.names.joined(separator: ", "))")
+        let decoder: any MessageFormat
+        do {
+            decoder = try MessageFormats.make(format, settings: spec.map { FormatSettings($0) } ?? FormatSettings())
+        } catch let error as TopicDecoders.UnknownFormat {
+            throw ValidationError("\(error)")
         }
-        let decoder = try formatType.init(settings: spec.map { FormatSettings($0) } ?? FormatSettings())
         var engine: DetectionEngine
         if let snapshotIn {
             guard let data = FileManager.default.contents(atPath: snapshotIn) else {

@@ -1,5 +1,6 @@
 import AuditDecoder
 import AuditEvent
+import Foundation
 
 /// ContextForge writes a tool call only as log text (1.0.7): its tool
 /// service logs `Invoking tool: NAME with arguments: dict_keys([...]) ...`
@@ -22,7 +23,8 @@ enum ContextForgeLog {
         // row may name a tool for other reasons: `Tool deactivated`).
         record.attributes["contextforge.kind"] = .string("other")
         guard case .string(let message) = record.attributes["message"] else { return }
-        if let rest = message.dropPrefix("Invoking tool: ") {
+        if message.hasPrefix("Invoking tool: ") {
+            let rest = message.dropFirst("Invoking tool: ".count)
             let tool = rest.prefix { $0 != " " }
             guard !tool.isEmpty else { return }
             record.attributes["contextforge.kind"] = .string("tool_call")
@@ -31,7 +33,9 @@ enum ContextForgeLog {
             if let keys = argumentKeys(rest) { record.attributes["contextforge.arg_keys"] = .strings(keys) }
             return
         }
-        guard let quoted = message.dropPrefix("Tool '"), let close = quoted.firstIndex(of: "'") else { return }
+        guard message.hasPrefix("Tool '") else { return }
+        let quoted = message.dropFirst("Tool '".count)
+        guard let close = quoted.firstIndex(of: "'") else { return }
         let tool = String(quoted[..<close])
         let verdict = quoted[quoted.index(after: close)...]
         let status: String
@@ -53,23 +57,7 @@ enum ContextForgeLog {
     static func argumentKeys(_ text: Substring) -> [String]? {
         guard let arguments = text.firstRange(of: "with arguments: dict_keys([") else { return nil }
         let list = text[arguments.upperBound...].prefix { $0 != "]" }
-        return list.split(separator: ",").map {
-            String($0.trimmingCharacters(in: [" ", "'", "\""]))
-        }.filter { !$0.isEmpty }
-    }
-}
-
-extension String {
-    func dropPrefix(_ prefix: String) -> Substring? {
-        hasPrefix(prefix) ? self[index(startIndex, offsetBy: prefix.count)...] : nil
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: Set<Character>) -> Substring {
-        var result = self
-        while let first = result.first, set.contains(first) { result = result.dropFirst() }
-        while let last = result.last, set.contains(last) { result = result.dropLast() }
-        return result
+        return list.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " '\"")) }
+            .filter { !$0.isEmpty }
     }
 }

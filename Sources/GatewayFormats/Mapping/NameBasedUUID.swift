@@ -1,4 +1,5 @@
 import COpenSSL
+import Ledger
 
 /// Name-based UUIDs (RFC 9562 version 5: SHA-1 over a namespace and a name).
 ///
@@ -33,30 +34,21 @@ public enum NameBasedUUID {
         return format(uuid)
     }
 
+    /// The 8-4-4-4-12 text form of 16 bytes.
     static func format(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        let hex = MessageDigest.hex(bytes)
+        let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
+            hex.utf8.dropFirst(range.lowerBound).prefix(range.count)
         }
-        return String(decoding: text, as: UTF8.self)
+        return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "-")
     }
 }
 
-/// SHA-256 of bytes as lowercase hex: binds a hot-tier row to the Kafka
-/// message (and ledger leaf) its record came in.
+/// SHA-256 of bytes as lowercase hex (the ledger's own hasher: the same
+/// digest `ledger prove` prints as entry_sha256): binds a hot-tier row to
+/// the Kafka message and ledger leaf its record came in.
 enum MessageDigest {
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = bytes.withUnsafeBytes { raw in
-            EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_sha256(), nil)
-        }
-        return hex(digest[0..<Int(length)])
-    }
+    static func sha256Hex(_ bytes: [UInt8]) -> String { SHA256Hasher().sha256(bytes).hex }
 
     static func hex(_ bytes: some Collection<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)

@@ -1,4 +1,5 @@
 import AuditEvent
+import Foundation
 import OTLPProto
 
 /// OTLP's AnyValue and KeyValue lists as record values and canonical JSON.
@@ -84,7 +85,7 @@ enum OTLPValues {
     static func identifier(_ bytes: [UInt8], width: Int, fromJSON: Bool) -> String? {
         guard !bytes.isEmpty, bytes.contains(where: { $0 != 0 }) else { return nil }
         if fromJSON, bytes.count == width * 3 / 2 {
-            let text = Base64.encode(bytes)
+            let text = Data(bytes).base64EncodedString()
             if text.utf8.allSatisfy({
                 ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
             }) {
@@ -92,31 +93,5 @@ enum OTLPValues {
             }
         }
         return MessageDigest.hex(bytes)
-    }
-}
-
-/// Standard base64 without line breaks (RFC 4648 section 4).
-enum Base64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((chunk >> UInt32(shift)) & 63)]) }
-            index += 3
-        }
-        let rest = bytes.count - index
-        if rest > 0 {
-            var chunk = UInt32(bytes[index]) << 16
-            if rest == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
-            out.append(alphabet[Int((chunk >> 18) & 63)])
-            out.append(alphabet[Int((chunk >> 12) & 63)])
-            out.append(rest == 2 ? alphabet[Int((chunk >> 6) & 63)] : UInt8(ascii: "="))
-            out.append(UInt8(ascii: "="))
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

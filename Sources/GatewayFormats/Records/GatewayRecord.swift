@@ -46,21 +46,6 @@ public enum RecordValue: Sendable, Hashable {
         default: nil
         }
     }
-
-    func write(to writer: inout JSONWriter) {
-        switch self {
-        case .string(let value): writer.value(value)
-        case .integer(let value): writer.value(value)
-        case .double(let value): writer.value(value)
-        case .boolean(let value): writer.value(value)
-        case .strings(let values):
-            writer.beginArray()
-            for value in values { writer.value(value) }
-            writer.endArray()
-        case .timestamp(let time): writer.value(time.rfc3339)
-        case .json(let text): writer.value(raw: RawJSON(text: text))
-        }
-    }
 }
 
 /// Named values in the order they came: a record has a dozen or two, so a

@@ -41,7 +41,8 @@ enum DriverInput: Sendable {
 final class SourceStage: @unchecked Sendable {
     let configuration: SourceConfiguration
     let consumer: KafkaConsumer
-    let formats: [FormatBox]
+    /// One set of formats per decoding task.
+    let formats: [TopicDecoders]
     let detection: DetectionStage?
     let ledger: LedgerStage?
     let books: Books
@@ -57,27 +58,9 @@ final class SourceStage: @unchecked Sendable {
     private var lastGauges = ContinuousClock.now
     private var nextID = 0
 
-    /// The message formats of one decoding task: the source's, and any
-    /// topic's own (`source.topic_formats`).
-    final class FormatBox: @unchecked Sendable {
-        let format: any MessageFormat
-        let byTopic: [String: any MessageFormat]
-
-        init(_ format: any MessageFormat, byTopic: [String: any MessageFormat] = [:]) {
-            self.format = format
-            self.byTopic = byTopic
-        }
-
-        func decode(_ message: KafkaConsumer.Message) throws(AuditEventError) -> DecodedMessage {
-            try (byTopic.isEmpty ? format : byTopic[message.topic] ?? format).decode(message.value)
-        }
-    }
-
     init(
         configuration: SourceConfiguration,
         consumer: KafkaConsumer,
-        format: any MessageFormat.Type,
-        topicFormats: [String: any MessageFormat.Type] = [:],
         detection: DetectionStage?,
         ledger: LedgerStage?,
         books: Books,
@@ -89,11 +72,10 @@ final class SourceStage: @unchecked Sendable {
         var settings = configuration.mapping
         settings.limits = configuration.decoderLimits
         formats = try (0..<cores).map { _ in
-            FormatBox(
-                try format.init(settings: settings),
-                byTopic: try topicFormats.mapValues { (type) throws(AuditEventError) in
-                    try type.init(settings: settings)
-                }
+            try TopicDecoders(
+                format: configuration.format,
+                topicFormats: configuration.topicFormats,
+                settings: settings
             )
         }
         self.detection = detection
@@ -248,11 +230,11 @@ final class SourceStage: @unchecked Sendable {
 
     private static func decode(
         _ messages: ArraySlice<KafkaConsumer.Message>,
-        _ box: FormatBox
+        _ decoders: TopicDecoders
     ) -> [Result<DecodedMessage, AuditEventError>] {
         messages.map { message in
             do throws(AuditEventError) {
-                return .success(try box.decode(message))
+                return .success(try decoders.decode(topic: message.topic, message.value))
             } catch {
                 return .failure(error)
             }
@@ -360,7 +342,7 @@ final class SourceStage: @unchecked Sendable {
                 rest.append(message)
                 continue
             }
-            if let decoded = try? formats[0].decode(message) {
+            if let decoded = try? formats[0].decode(topic: message.topic, message.value) {
                 for (index, event) in decoded.events.enumerated() {
                     events.append(ConsumedEvent(event, from: message, index: index))
                 }

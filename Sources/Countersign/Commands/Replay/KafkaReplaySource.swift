@@ -64,7 +64,6 @@ struct KafkaReplaySource {
                 }
                 progress?.total = UInt64(ends.reduce(0) { $0 + max(0, $1.value - (reached[$1.key] ?? 0)) })
             }
-            var positions: [TopicPartition: Int64] = [:]
             for message in messages {
                 let partition = TopicPartition(topic: message.topic, partition: message.partition)
                 guard let end = ends[partition], message.offset < end else { continue }
@@ -74,11 +73,10 @@ struct KafkaReplaySource {
                     offset: message.offset,
                     bytes: message.value
                 )
-                positions[partition] = message.offset + 1
+                reached[partition] = message.offset + 1
                 done += 1
             }
             progress?.update(done)
-            for (partition, next) in positions { reached[partition] = next }
             if assigned, ends.allSatisfy({ partition, end in end <= (reached[partition] ?? 0) }) {
                 break
             }

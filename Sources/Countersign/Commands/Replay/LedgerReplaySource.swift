@@ -27,6 +27,7 @@ struct LedgerReplaySource {
         } catch {
             throw ReplayError.ledgerNotVerified("the ledger's checkpoint does not verify: \(error)")
         }
+        progress?.total = checkpoint.size
         var index = try LineReader(path: directory + "/index.log")
         var entries = reader.entries(0..<checkpoint.size, size: checkpoint.size)
         let hasher = SHA256Hasher()

@@ -104,12 +104,12 @@ struct ReplayCommand: AsyncParsableCommand {
         if let start = range.from, let end = range.to, end <= start {
             throw ReplayError.usage("--to must come after --from")
         }
-        let topicFilter = topics.map { Set($0.split(separator: ",").map { String($0).trimmed }) }
+        let topicFilter = topics.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         var partitionFilter: Set<Int32>?
         if let partitions {
             var numbers: Set<Int32> = []
             for part in partitions.split(separator: ",") {
-                guard let number = Int32(String(part).trimmed) else {
+                guard let number = Int32(part.trimmingCharacters(in: .whitespaces)) else {
                     throw ReplayError.usage("--partitions takes numbers: '\(part)'")
                 }
                 numbers.insert(number)
@@ -139,11 +139,6 @@ struct ReplayCommand: AsyncParsableCommand {
                 quiet
                 ? nil
                 : ProgressLine("replay (ledger)", counting: .items("entries"), dataOnStandardOutput: output == "-")
-            if let progress,
-                let size = try? LedgerReader(directory: fromLedger).checkpoint(verifier: verifier).checkpoint.size
-            {
-                progress.total = size
-            }
             if replayer.sinks != nil {
                 // Sinks are written while reading: verify everything first.
                 do {
@@ -236,8 +231,4 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-extension String {
-    fileprivate var trimmed: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
 }
