@@ -13,7 +13,7 @@ FORMAT_PATHS := Package.swift $(filter-out Sources/OTLPProto,$(wildcard Sources/
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e bench-replay eval soak chaos fuzz clean
+.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e bench-replay bench-ledger-storage eval soak chaos fuzz clean
 
 all: build
 
@@ -79,7 +79,9 @@ bench-e2e: setup
 	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- scripts/bench-e2e.sh
 
 # The long runs of the test suite: a million events through `run` into
-# PostgreSQL (make test runs 100,000), with the release binary.
+# PostgreSQL (make test runs 100,000), the ledger's crash test at a million
+# entries, and the ledger scale-out on radosgw at 300,000 events over 64
+# partitions (make test runs 30,000 over 16), with the release binary.
 soak: setup
 	$(SWIFT) build -c release
 	$(SWIFT) build --build-tests
@@ -87,6 +89,13 @@ soak: setup
 		scripts/harness.sh -- $(SWIFT) test --skip-build --filter PostgresRunTests/everyEventOnce
 	COUNTERSIGN_CRASH_ENTRIES=1000000 COUNTERSIGN_CRASH_KILLS=20 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
 		$(SWIFT) test --skip-build --filter LedgerCrashTests
+	COUNTERSIGN_SCALE_OUT_EVENTS=300000 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
+		scripts/harness.sh -- $(SWIFT) test --skip-build --filter LedgerScaleOutTests
+
+# Ledger appends into a local directory against a WORM bucket on radosgw.
+bench-ledger-storage: setup
+	$(SWIFT) build -c release
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/bench-ledger-storage.sh
 
 # The hostile-input and fault suite at full size (make test runs it small):
 # 100,000 events with the hostile corpus, 10 SIGKILLs at random moments after

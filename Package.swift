@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // A small C API over simdjson's C++ DOM parser.
         .target(
             name: "CSimdjson",
@@ -106,6 +107,9 @@ let package = Package(
             dependencies: ["Blocking", "COpenSSL", .product(name: "DequeModule", package: "swift-collections")]
         ),
 
+        // The ledger's objects in an S3 bucket with Object Lock, through libcurl's SigV4.
+        .target(name: "ObjectStorage", dependencies: ["CCurl", "COpenSSL", "Ledger"]),
+
         // Metrics: the typed catalogue, bounded labels, the pipeline's instruments (swift-prometheus).
         .target(
             name: "Telemetry",
@@ -148,7 +152,7 @@ let package = Package(
             dependencies: [
                 "AuditEvent", "AuditDecoder", "Blocking", "Detection", "TrafficGenerator", "Kafka", "Pipeline",
                 "PostgresSink",
-                "GatewayFormats", "Ledger", "Logs", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
+                "GatewayFormats", "Ledger", "ObjectStorage", "Logs", "MetricsEndpoint", "SIEM", "Telemetry", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -189,7 +193,7 @@ let package = Package(
             name: "PipelineTests",
             dependencies: ["Pipeline", "PostgresSink", "SIEM", "Worker", "Logs", "Kafka"]
         ),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ObjectStorage"]),
         .testTarget(
             name: "GatewayFormatsTests",
             dependencies: [
@@ -224,7 +228,7 @@ let package = Package(
         ),
         .testTarget(name: "TrafficGeneratorTests", dependencies: ["TrafficGenerator", "AuditDecoder", "AuditEvent"]),
         // Drives the built `countersign` binary against the harness's servers.
-        .testTarget(name: "EndToEndTests", dependencies: ["Kafka", "Ledger", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Kafka", "Ledger", "ObjectStorage", "TestSupport"]),
         .testTarget(
             name: "WorkerTests",
             dependencies: ["Worker", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator", "TestSupport"]

@@ -138,13 +138,16 @@ echo "== the SIEM: what rsyslog received over TLS (app-name, msgid, structured d
 head -3 "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" | cut -c1-300
 
 echo
-echo "== the ledger: every raw message (malformed ones too) in a Merkle tree with a signed checkpoint"
-cat "$work/ledger-dir/checkpoint"
+echo "== the ledger: every raw message (malformed ones too), one Merkle log per partition with signed checkpoints;"
+echo "   the latest organisation checkpoint signs every log's latest checkpoint:"
+org=$(find "$work/ledger-dir/org" -maxdepth 1 -type f -name '0*' | sort | tail -n 1)
+[ -n "$org" ] && cat "$org"
 verified=0
-"$countersign" ledger verify --dir "$work/ledger-dir" --key "$work/ledger.pub" || verified=$?
-id=$(psql -XAtc "SELECT event_id || ' ' || ledger_index FROM events WHERE ledger_index IS NOT NULL ORDER BY occurred_at DESC LIMIT 1")
-echo "an analyst found event ${id% *} in PostgreSQL (ledger_index ${id#* }); its inclusion proof:"
-"$countersign" ledger prove --dir "$work/ledger-dir" --key "$work/ledger.pub" --index "${id#* }" |
+"$countersign" ledger verify --dir "$work/ledger-dir" --key "$work/ledger.pub" | tail -n 3 || verified=$?
+id=$(psql -XAtc "SELECT event_id || ' ' || kafka_topic || '/' || kafka_partition || ' ' || ledger_index FROM events WHERE ledger_index IS NOT NULL ORDER BY occurred_at DESC LIMIT 1")
+read -r event log leaf <<<"$id"
+echo "an analyst found event $event in PostgreSQL (log $log, ledger_index $leaf); its inclusion proof:"
+"$countersign" ledger prove --dir "$work/ledger-dir" --key "$work/ledger.pub" --log "$log" --index "$leaf" |
     grep -v '"checkpoint"' | cut -c1-120
 
 echo
@@ -171,7 +174,7 @@ check "PostgreSQL holds every consumed event but the 3 malformed ($stored of $co
 check "Hangar's 2 OTLP messages gave its 4 tool calls and 2 server state changes ($hangar)" [ "$hangar" = "4 6" ]
 check "detection raised alerts ($alerts)" [ "$alerts" -gt 0 ]
 check "the dead-letter topic holds the 3 malformed messages ($letters)" [ "$letters" -eq 3 ]
-check "the ledger verifies against its signed checkpoint" [ "$verified" -eq 0 ]
+check "every log of the ledger verifies against its signed checkpoint and the organisation checkpoint" [ "$verified" -eq 0 ]
 cef_after=$(grep -c 'CEF:0|' "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" || true)
 check "rsyslog received the alerts as CEF over TLS ($((cef_after - ${cef_before:-0})) lines)" \
     [ "$cef_after" -gt "${cef_before:-0}" ]

@@ -27,6 +27,10 @@
 #                           and COUNTERSIGN_TEST_SYSLOG_START stop and start it
 #   COUNTERSIGN_TEST_PROMETHEUS  base URL of a Prometheus scraping COUNTERSIGN_TEST_METRICS_LISTEN
 #                           (host:port where a test's worker serves /metrics) every second
+#   COUNTERSIGN_TEST_S3_ENDPOINT, COUNTERSIGN_TEST_S3_ACCESS_KEY, COUNTERSIGN_TEST_S3_SECRET_KEY,
+#   COUNTERSIGN_TEST_S3_REGION  an S3 endpoint with Object Lock: Ceph's radosgw on a
+#                           one-node cluster (scripts/radosgw.sh); when already set,
+#                           that endpoint is used and none is started
 #   COUNTERSIGN_TEST_KAFKA  bootstrap servers of a `countersign dev-broker`
 #                           (librdkafka's mock cluster over loopback TCP); when
 #                           already set, that cluster is used and none is started
@@ -37,6 +41,7 @@ set -euo pipefail
 [ "${1:-}" = "--" ] && shift
 [ $# -gt 0 ] || { echo "usage: $0 [--] COMMAND..." >&2; exit 2; }
 
+scripts=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/countersign-harness.XXXXXX")
 chmod 755 "$work"
 pg_data="$work/postgres"
@@ -54,6 +59,7 @@ free_port() {
 
 stop_all() {
     status=$?
+    if [ -n "${rgw_dir:-}" ]; then "$scripts/radosgw.sh" stop "$rgw_dir" || true; fi
     if [ -n "${syslog_pid:-}" ]; then
         kill -TERM "$syslog_pid" 2>/dev/null || true
         wait "$syslog_pid" 2>/dev/null || true
@@ -244,6 +250,18 @@ if [ -z "${COUNTERSIGN_TEST_KAFKA:-}" ]; then
     echo "harness: dev-broker on $COUNTERSIGN_TEST_KAFKA"
 else
     echo "harness: using the Kafka cluster at $COUNTERSIGN_TEST_KAFKA"
+fi
+
+if [ -z "${COUNTERSIGN_TEST_S3_ENDPOINT:-}" ]; then
+    rgw_dir="$work/radosgw"
+    "$scripts/radosgw.sh" start "$rgw_dir" || { echo "harness: radosgw did not start" >&2; exit 1; }
+    set -a
+    # shellcheck disable=SC1091
+    . "$rgw_dir/env"
+    set +a
+    echo "harness: radosgw (S3 with Object Lock) on $COUNTERSIGN_TEST_S3_ENDPOINT"
+else
+    echo "harness: using the S3 endpoint at $COUNTERSIGN_TEST_S3_ENDPOINT"
 fi
 
 "$@"

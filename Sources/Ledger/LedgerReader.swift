@@ -1,19 +1,45 @@
-/// Reads a ledger directory the way any tlog-tiles client would: the
-/// checkpoint, hash tiles and entry bundles (full, or the partial tiles of
-/// the checkpoint's size). Serves proofs; `verify` recomputes everything.
+/// Reads one log the way any tlog-tiles client would: the checkpoint, hash
+/// tiles and entry bundles (full, or the partial tiles of the checkpoint's
+/// size). Serves proofs; `verify` recomputes everything.
 public final class LedgerReader {
-    let files: LedgerFiles
+    public let storage: any LedgerStorage
     let hasher = SHA256Hasher()
     private var tileCache: [String: [Hash]] = [:]
 
-    public init(directory: String) {
-        files = LedgerFiles(root: directory)
+    public init(storage: any LedgerStorage) {
+        self.storage = storage
+    }
+
+    /// A log in a local directory.
+    public convenience init(directory: String) {
+        self.init(storage: DirectoryStorage(reading: directory))
+    }
+
+    /// The size of the latest checkpoint (0: none yet), from the commit chain.
+    public func latestCheckpointSize() throws(LedgerError) -> UInt64 {
+        let latest = try LedgerWriter.latestCommit(storage)
+        guard latest > 0 else { return 0 }
+        return try LedgerWriter.commit(latest, storage, hasher: hasher).checkpointSize
     }
 
     /// The latest checkpoint, its signature checked with `verifier`.
     public func checkpoint(verifier: NoteVerifier) throws(LedgerError) -> (checkpoint: Checkpoint, note: String) {
-        let note = String(decoding: try files.read("checkpoint"), as: UTF8.self)
-        return (try Self.open(note, verifier: verifier, name: "checkpoint"), note)
+        let size = try latestCheckpointSize()
+        guard size > 0 else { throw LedgerError("\(storage.location): no checkpoint yet") }
+        return try checkpoint(size: size, verifier: verifier)
+    }
+
+    /// The checkpoint of `size` leaves, its signature checked.
+    public func checkpoint(
+        size: UInt64,
+        verifier: NoteVerifier
+    ) throws(LedgerError) -> (checkpoint: Checkpoint, note: String) {
+        let name = LogObjects.checkpoint(size)
+        guard let data = try storage.read(name) else { throw LedgerError("\(storage.location): \(name) is missing") }
+        let note = String(decoding: data, as: UTF8.self)
+        let checkpoint = try Self.open(note, verifier: verifier, name: name)
+        guard checkpoint.size == size else { throw LedgerError("\(name) signs size \(checkpoint.size)") }
+        return (checkpoint, note)
     }
 
     /// A checkpoint note's body after its signature checked out.
@@ -33,9 +59,9 @@ public final class LedgerReader {
         let path = TilePath.tile(level: level, index: index, width: width)
         if let cached = tileCache[path] { return cached }
         var data: [UInt8]
-        if let found = try files.readIfPresent(path) {
+        if let found = try storage.read(path) {
             data = found
-        } else if width < 256, let full = try files.readIfPresent(TilePath.tile(level: level, index: index)) {
+        } else if width < 256, let full = try storage.read(TilePath.tile(level: level, index: index)) {
             // The partial tile was superseded and deleted: the full one's prefix.
             guard full.count == 256 * 32 else {
                 throw LedgerError("\(TilePath.tile(level: level, index: index)): \(full.count) bytes, expected 8192")
@@ -89,14 +115,14 @@ public final class LedgerReader {
     func bundle(_ index: UInt64, size: UInt64) throws(LedgerError) -> [[UInt8]] {
         let width = index < size / 256 ? 256 : Int(size % 256)
         let path = TilePath.entries(index: index, width: width)
-        if width < 256, !files.exists(path), let full = try files.readIfPresent(TilePath.entries(index: index)) {
+        if width < 256, !(try storage.exists(path)), let full = try storage.read(TilePath.entries(index: index)) {
             // The partial bundle was superseded and deleted: the full one's first entries.
             guard let entries = LedgerEntry.parseBundle(full), entries.count == 256 else {
                 throw LedgerError("\(TilePath.entries(index: index)): malformed or not 256 entries")
             }
             return Array(entries.prefix(width))
         }
-        guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
+        guard let data = try storage.read(path) else { throw LedgerError("\(path): missing") }
         guard let entries = LedgerEntry.parseBundle(data) else {
             throw LedgerError("\(path): malformed (the entry lengths do not add up)")
         }
@@ -156,24 +182,93 @@ public final class LedgerReader {
     public func message(from entry: [UInt8]) throws(LedgerError) -> [UInt8] {
         guard let pointer = LedgerEntry.parsePointer(entry) else { return entry }
         let path = LedgerEntry.largePath(pointer.digest)
-        guard let data = try files.readIfPresent(path) else { throw LedgerError("\(path): missing") }
+        guard let data = try storage.read(path) else { throw LedgerError("\(path): missing") }
         guard data.count == pointer.length, hasher.sha256(data) == pointer.digest else {
             throw LedgerError("\(path): its content does not match its SHA-256 address")
         }
         return data
     }
 
-    /// Leaf indexes of `eventID` in the local index (usually one).
-    public func leaves(eventID: String) throws(LedgerError) -> [UInt64] {
-        guard let data = try files.readIfPresent("index.log") else { return [] }
+    /// Leaf indexes of `eventID` in the log's index (usually one), within
+    /// the tree of `size` leaves (a checkpoint's size: its partial index exists).
+    public func leaves(eventID: String, size: UInt64) throws(LedgerError) -> [UInt64] {
         var found: [UInt64] = []
-        for line in data.split(separator: 0x0A) {
-            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
-            guard fields.count == 5, String(decoding: fields[4], as: UTF8.self) == eventID,
-                let leaf = UInt64(String(decoding: fields[0], as: UTF8.self))
-            else { continue }
-            found.append(leaf)
+        var lines = indexLines(0..<size, size: size)
+        while let line = try lines.next() {
+            if line.eventID == eventID { found.append(line.leaf) }
         }
         return found
+    }
+
+    /// One line of a log's index: where a leaf's message came from.
+    public struct IndexLine: Equatable, Sendable {
+        public var leaf: UInt64
+        public var topic: String
+        public var partition: Int32
+        public var offset: Int64
+        public var eventID: String?
+    }
+
+    /// The index lines of the leaves in `range`, one index bundle in memory at a time.
+    public func indexLines(_ range: Range<UInt64>, size: UInt64) -> IndexLines {
+        IndexLines(reader: self, range: range, size: size)
+    }
+
+    public struct IndexLines {
+        private let reader: LedgerReader
+        private let size: UInt64
+        private let end: UInt64
+        private var index: UInt64
+        private var bundleIndex: UInt64?
+        private var lines: [IndexLine] = []
+
+        init(reader: LedgerReader, range: Range<UInt64>, size: UInt64) {
+            self.reader = reader
+            self.size = size
+            end = range.upperBound
+            index = range.lowerBound
+        }
+
+        /// The next leaf's line, or nil after the range's last.
+        public mutating func next() throws(LedgerError) -> IndexLine? {
+            guard index < end else { return nil }
+            guard index < size else { throw LedgerError("leaf \(index) is beyond the tree of size \(size)") }
+            if bundleIndex != index / 256 {
+                lines = try reader.indexBundle(index / 256, size: size)
+                bundleIndex = index / 256
+            }
+            defer { index += 1 }
+            return lines[Int(index % 256)]
+        }
+    }
+
+    func indexBundle(_ n: UInt64, size: UInt64) throws(LedgerError) -> [IndexLine] {
+        let width = n < size / 256 ? 256 : Int(size % 256)
+        let name = LogObjects.index(n, width: width)
+        var data = try storage.read(name)
+        if data == nil, width < 256, let full = try storage.read(LogObjects.index(n)) { data = full }
+        guard let data else { throw LedgerError("\(storage.location): \(name) is missing") }
+        var out: [IndexLine] = []
+        for line in data.split(separator: 0x0A).prefix(width) {
+            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
+            guard fields.count == 5, let leaf = UInt64(String(decoding: fields[0], as: UTF8.self)),
+                let partition = Int32(String(decoding: fields[2], as: UTF8.self)),
+                let offset = Int64(String(decoding: fields[3], as: UTF8.self)), leaf == n * 256 + UInt64(out.count)
+            else { throw LedgerError("\(storage.location): \(name) line \(out.count + 1) is malformed") }
+            let id = String(decoding: fields[4], as: UTF8.self)
+            out.append(
+                IndexLine(
+                    leaf: leaf,
+                    topic: String(decoding: fields[1], as: UTF8.self),
+                    partition: partition,
+                    offset: offset,
+                    eventID: id == "-" ? nil : id
+                )
+            )
+        }
+        guard out.count == width else {
+            throw LedgerError("\(storage.location): \(name) holds \(out.count) lines, expected \(width)")
+        }
+        return out
     }
 }

@@ -34,6 +34,8 @@ extension LedgerReader {
         var bundleIndex: UInt64 = 0
         while bundleIndex * 256 < size {
             let entries = try bundle(bundleIndex, size: size)
+            // The index says where each leaf came from (replay, prove --event-id): it must be whole.
+            _ = try indexBundle(bundleIndex, size: size)
             result.bundles += 1
             var leaves: [Hash] = []
             leaves.reserveCapacity(entries.count)

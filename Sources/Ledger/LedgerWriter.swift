@@ -19,20 +19,35 @@ public struct LedgerMessage: Sendable {
     }
 }
 
-/// Appends messages to the ledger directory: an RFC 9162 tree stored as
-/// C2SP tiles and entry bundles, with signed checkpoints.
+/// A writer that lost its log to a newer owner (a rebalance gave the
+/// partition to another worker, which claimed the log).
+public struct LedgerFenced: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Appends messages to one log in a ``LedgerStorage``: an RFC 9162 tree
+/// stored as C2SP tiles and entry bundles, with signed checkpoints.
 ///
 /// Group commit: `append` returns once the whole batch is durable (its full
-/// tiles and bundles fsynced and renamed, then the state file naming the
-/// new size and the next offset per source partition). A message whose
-/// offset is below its partition's durable next offset is already in the
-/// ledger (a re-delivery after a crash or a rebalance) and is not appended
-/// again; so after SIGKILL at any moment, the re-delivered tail is appended
-/// exactly once. Blocking; the owner calls it from one serial queue (hence
-/// unchecked Sendable).
+/// tiles, bundles and index bundles created, then the commit record that
+/// names the new size and the next offset per source partition). A message
+/// whose offset is below its partition's next offset is already in the log
+/// (a re-delivery after a crash or a rebalance) and is not appended again;
+/// so after SIGKILL at any moment, the re-delivered tail is appended
+/// exactly once.
+///
+/// Many owners over time, one at a time: opening a writer claims the log
+/// (a commit record with the next epoch), and every commit is created only
+/// if its number is free. An earlier owner that keeps writing finds its
+/// next number taken by a higher epoch and gets ``LedgerFenced``: nothing
+/// it appends after the claim becomes part of the log. Objects are never
+/// replaced or deleted, so the same code runs on a WORM bucket.
+/// Blocking; the owner calls it from one serial queue (hence unchecked
+/// Sendable).
 public final class LedgerWriter: @unchecked Sendable {
     public let origin: String
-    private let files: LedgerFiles
+    public let storage: any LedgerStorage
     private let signer: NoteSigner?
     private let hasher = SHA256Hasher()
     private var state: LedgerState
@@ -40,76 +55,135 @@ public final class LedgerWriter: @unchecked Sendable {
     /// re-delivered message (bounded per partition).
     private var recent: [String: Deque<(offset: Int64, leaf: UInt64)>] = [:]
     private let recentLimit = 65_536
-    private var indexDirty = false
 
     public var size: UInt64 { state.size }
     public var checkpointSize: UInt64 { state.checkpointSize }
+    public var epoch: UInt64 { state.epoch }
 
-    public init(directory: String, origin: String, signer: NoteSigner?) throws(LedgerError) {
-        files = LedgerFiles(root: directory)
-        self.origin = origin
-        self.signer = signer
-        if let failure = FileWrites.makeDirectories(directory) { throw LedgerError(failure) }
-        if let data = try files.readIfPresent("state") {
-            state = try LedgerState(decoding: data, hasher: hasher)
-        } else {
-            guard !files.exists("checkpoint") else {
-                throw LedgerError("\(directory) holds a checkpoint but no state file; refusing to start over")
-            }
-            state = LedgerState()
-        }
-        if let note = try files.readIfPresent("checkpoint") {
-            let text = String(decoding: note, as: UTF8.self)
-            let body = text.components(separatedBy: "\n\n").first.map { $0 + "\n" } ?? ""
-            let checkpoint: Checkpoint
-            do {
-                checkpoint = try Checkpoint(text: body)
-            } catch {
-                throw LedgerError("the checkpoint in \(directory) is unreadable: \(error)")
-            }
-            guard checkpoint.origin == origin else {
-                throw LedgerError("\(directory) belongs to the log '\(checkpoint.origin)', not '\(origin)'")
-            }
-            guard checkpoint.size <= state.size else {
-                throw LedgerError("the checkpoint (size \(checkpoint.size)) is ahead of the state (\(state.size))")
-            }
-        }
-        removeStrays()
-        try files.truncate("index.log", to: Int(state.indexLength))
+    /// A log in a local directory (one host, tests).
+    public convenience init(directory: String, origin: String, signer: NoteSigner?) throws(LedgerError) {
+        try self.init(storage: try DirectoryStorage(root: directory), origin: origin, signer: signer)
     }
 
-    /// Full tiles and bundles written after the last durable state (a crash
-    /// between renaming them and renaming the state) are not part of the
-    /// tree: the re-delivered tail may append different entries there.
-    private func removeStrays() {
-        var level = 0
+    /// Opens the log and claims it: from here on, earlier writers are fenced.
+    public init(storage: any LedgerStorage, origin: String, signer: NoteSigner?) throws(LedgerError) {
+        self.storage = storage
+        self.origin = origin
+        self.signer = signer
+        var attempts = 0
         while true {
-            let shift = UInt64(8 * (level + 1))
-            var index = shift < 64 ? state.size >> shift : 0
-            var found = false
-            while files.exists(TilePath.tile(level: level, index: index)) {
-                files.remove(TilePath.tile(level: level, index: index))
-                index += 1
-                found = true
+            let head = try Self.head(storage, hasher: hasher)
+            if let checkpointName = head.checkpointSize > 0 ? LogObjects.checkpoint(head.checkpointSize) : nil,
+                let note = try storage.read(checkpointName)
+            {
+                let body = String(decoding: note, as: UTF8.self).components(separatedBy: "\n\n").first.map { $0 + "\n" }
+                guard let body, let checkpoint = try? Checkpoint(text: body) else {
+                    throw LedgerError("\(storage.location): \(checkpointName) is unreadable")
+                }
+                guard checkpoint.origin == origin else {
+                    throw LedgerError("\(storage.location) belongs to the log '\(checkpoint.origin)', not '\(origin)'")
+                }
             }
-            if !found && level >= state.rows.count { break }
-            level += 1
+            var claim = head
+            claim.seq += 1
+            claim.epoch += 1
+            claim.firstLeaf = claim.size
+            switch try storage.create(LogObjects.commit(claim.seq), claim.encoded(hasher: hasher)) {
+            case .created:
+                state = claim
+                return
+            case .exists:
+                // Another writer committed or claimed meanwhile: read the head again.
+                attempts += 1
+                guard attempts < 20 else {
+                    throw LedgerError("\(storage.location): cannot claim the log (20 attempts lost to other writers)")
+                }
+            }
         }
-        var bundle = state.size / 256
-        while files.exists(TilePath.entries(index: bundle)) {
-            files.remove(TilePath.entries(index: bundle))
-            bundle += 1
+    }
+
+    /// The latest commit with the partial bundle's entries gathered from
+    /// the commits that appended them; an empty state for a new log.
+    static func head(_ storage: any LedgerStorage, hasher: SHA256Hasher) throws(LedgerError) -> LedgerState {
+        let latest = try latestCommit(storage)
+        guard latest > 0 else { return LedgerState() }
+        var head = try commit(latest, storage, hasher: hasher)
+        var entries = head.pendingEntries
+        var lines = head.pendingIndex
+        let bundleStart = head.size / 256 * 256
+        var seq = latest
+        var first = head.firstLeaf
+        while first > bundleStart && seq > 1 {
+            seq -= 1
+            let earlier = try commit(seq, storage, hasher: hasher)
+            entries = earlier.pendingEntries + entries
+            lines = earlier.pendingIndex + lines
+            first = min(first, earlier.firstLeaf)
         }
+        let wanted = Int(head.size - bundleStart)
+        guard entries.count >= wanted else {
+            throw LedgerError("\(storage.location): the commits hold \(entries.count) of the \(wanted) pending entries")
+        }
+        head.pendingEntries = Array(entries.suffix(wanted))
+        head.pendingIndex = Array(lines.suffix(wanted))
+        return head
+    }
+
+    static func commit(
+        _ seq: UInt64,
+        _ storage: any LedgerStorage,
+        hasher: SHA256Hasher
+    ) throws(LedgerError) -> LedgerState {
+        let name = LogObjects.commit(seq)
+        guard let data = try storage.read(name) else { throw LedgerError("\(storage.location): \(name) is missing") }
+        let record = try LedgerState(decoding: data, hasher: hasher, name: "\(storage.location)/\(name)")
+        guard record.seq == seq else { throw LedgerError("\(storage.location): \(name) names commit \(record.seq)") }
+        return record
+    }
+
+    /// The number of the last commit (0: none). Commits are numbered
+    /// without gaps, so presence is a prefix of the numbers: an exponential
+    /// then binary search costs about 2 log2(n) reads, whatever the listing.
+    /// The number of a log's last commit (0: none yet); for progress and tests.
+    public static func latestCommitNumber(_ storage: any LedgerStorage) throws(LedgerError) -> UInt64 {
+        try latestCommit(storage)
+    }
+
+    /// The tree size commit `seq` of a log names.
+    public static func committedSize(_ storage: any LedgerStorage, _ seq: UInt64) throws(LedgerError) -> UInt64 {
+        try commit(seq, storage, hasher: SHA256Hasher()).size
+    }
+
+    static func latestCommit(_ storage: any LedgerStorage) throws(LedgerError) -> UInt64 {
+        try latestNumber { (seq: UInt64) throws(LedgerError) in try storage.exists(LogObjects.commit(seq)) }
+    }
+
+    /// The largest n with present(n), when present holds for 1...n and not after (0: none).
+    static func latestNumber(_ present: (UInt64) throws(LedgerError) -> Bool) throws(LedgerError) -> UInt64 {
+        guard try present(1) else { return 0 }
+        var low: UInt64 = 1
+        var high: UInt64 = 2
+        while try present(high) {
+            low = high
+            high *= 2
+        }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if try present(middle) { low = middle } else { high = middle }
+        }
+        return low
     }
 
     /// Appends the batch durably; returns each message's leaf index (for a
     /// re-delivered message the index it got before, when still known).
-    public func append(_ messages: [LedgerMessage]) throws(LedgerError) -> [UInt64?] {
+    /// Throws ``LedgerFenced`` when another writer has claimed the log.
+    public func append(_ messages: [LedgerMessage]) throws -> [UInt64?] {
         var next = state
+        next.seq += 1
+        next.firstLeaf = next.size
         var results: [UInt64?] = []
         results.reserveCapacity(messages.count)
-        var written: [(path: String, bytes: [UInt8])] = []
-        var index: [UInt8] = []
+        var written: [(name: String, bytes: [UInt8])] = []
         var appended: [String: [(offset: Int64, leaf: UInt64)]] = [:]
         for message in messages {
             let key = message.topic + "\u{0}" + String(message.partition)
@@ -121,29 +195,29 @@ public final class LedgerWriter: @unchecked Sendable {
             if LedgerEntry.needsPointer(entry) {
                 let digest = hasher.sha256(entry)
                 let path = LedgerEntry.largePath(digest)
-                if !files.exists(path) && !written.contains(where: { $0.path == path }) {
-                    written.append((path, entry))
-                }
+                if !written.contains(where: { $0.name == path }) { written.append((path, entry)) }
                 entry = LedgerEntry.pointer(digest: digest, length: entry.count)
             }
             let leaf = next.size
+            var line = Array("\(leaf)\t\(message.topic)\t\(message.partition)\t\(message.offset)\t".utf8)
+            Self.appendIndexSafe(message.eventID ?? "-", to: &line)
+            line.append(0x0A)
             next.pendingEntries.append(entry)
+            next.pendingIndex.append(line)
             next.size += 1
             push(hasher.leafHash(entry), level: 0, state: &next, written: &written)
             if next.pendingEntries.count == TilePath.width {
                 written.append((TilePath.entries(index: leaf / 256), LedgerEntry.bundle(next.pendingEntries)))
+                written.append((LogObjects.index(leaf / 256), next.pendingIndex.flatMap { $0 }))
                 next.pendingEntries = []
+                next.pendingIndex = []
             }
             next.watermarks[key] = message.offset + 1
-            index += "\(leaf)\t\(message.topic)\t\(message.partition)\t\(message.offset)\t".utf8
-            Self.appendIndexSafe(message.eventID ?? "-", to: &index)
-            index.append(0x0A)
             appended[key, default: []].append((message.offset, leaf))
             results.append(leaf)
         }
         guard next.size != state.size || next.watermarks != state.watermarks else { return results }
-        next.indexLength += UInt64(index.count)
-        try commit(next, written: written, index: index)
+        try commit(next, written: written)
         for (key, leaves) in appended {
             recent[key, default: []].append(contentsOf: leaves)
             let excess = recent[key]!.count - recentLimit
@@ -158,7 +232,7 @@ public final class LedgerWriter: @unchecked Sendable {
         _ hash: Hash,
         level: Int,
         state next: inout LedgerState,
-        written: inout [(path: String, bytes: [UInt8])]
+        written: inout [(name: String, bytes: [UInt8])]
     ) {
         if next.rows.count == level { next.rows.append([]) }
         next.rows[level].append(hash)
@@ -173,24 +247,23 @@ public final class LedgerWriter: @unchecked Sendable {
         push(root, level: level + 1, state: &next, written: &written)
     }
 
-    private func commit(
-        _ next: LedgerState,
-        written: [(path: String, bytes: [UInt8])],
-        index: [UInt8]
-    ) throws(LedgerError) {
-        if indexDirty { try files.truncate("index.log", to: Int(state.indexLength)) }
-        indexDirty = true
-        try files.append("index.log", index)
-        try files.writeTemporaryDurably(written, readOnly: true)
-        try files.sync(["index.log"])
-        for file in written { try files.rename(file.path) }
-        try files.sync(LedgerFiles.directories(of: written.map(\.path)))
-        try files.writeDurably("state", next.encoded(hasher: hasher))
+    /// Creates the batch's objects (an object already there from a crashed
+    /// attempt holds the same bytes: the same messages from the same state),
+    /// then the commit record, which makes them part of the log.
+    private func commit(_ next: LedgerState, written: [(name: String, bytes: [UInt8])]) throws {
+        try storage.createIdempotently(written)
+        let record = next.encoded(hasher: hasher)
+        if try storage.create(LogObjects.commit(next.seq), record) == .exists {
+            // Ours after all (a retry whose first answer was lost), or the claim of a newer owner.
+            guard try storage.read(LogObjects.commit(next.seq)) == record else {
+                let other = try? Self.commit(next.seq, storage, hasher: hasher)
+                throw LedgerFenced(
+                    description: "\(storage.location): commit \(next.seq) was made by another writer (epoch "
+                        + "\(other.map { String($0.epoch) } ?? "?"), ours \(next.epoch)): this writer no longer owns the log"
+                )
+            }
+        }
         state = next
-        indexDirty = false
-        // Partial tiles a full one now supersedes (C2SP lets a log delete
-        // them; readers fall back to the full tile's prefix).
-        for file in written where file.path.hasPrefix("tile/") { files.removeDirectory(file.path + ".p") }
     }
 
     /// The leaf a re-delivered message got before: from this batch, or
@@ -259,10 +332,10 @@ public final class LedgerWriter: @unchecked Sendable {
     /// for it. Only durable state is ever signed, and the tree only grows,
     /// so no two checkpoints can be inconsistent.
     @discardableResult
-    public func checkpoint() throws(LedgerError) -> Checkpoint {
+    public func checkpoint() throws -> Checkpoint {
         guard let signer else { throw LedgerError("no signing key: checkpoints cannot be written") }
         let size = state.size
-        var partial: [(path: String, bytes: [UInt8])] = []
+        var partial: [(name: String, bytes: [UInt8])] = []
         for (level, row) in state.rows.enumerated() where !row.isEmpty {
             let tileIndex = (size >> UInt64(8 * level)) / 256
             partial.append(
@@ -277,10 +350,12 @@ public final class LedgerWriter: @unchecked Sendable {
                 )
             )
         }
-        let fresh = partial.filter { !files.exists($0.path) }
-        try files.writeTemporaryDurably(fresh, readOnly: true)
-        for file in fresh { try files.rename(file.path) }
-        try files.sync(LedgerFiles.directories(of: fresh.map(\.path)))
+        if !state.pendingIndex.isEmpty {
+            partial.append(
+                (LogObjects.index(size / 256, width: state.pendingIndex.count), state.pendingIndex.flatMap { $0 })
+            )
+        }
+        try storage.createIdempotently(partial)
         let checkpoint = Checkpoint(origin: origin, size: size, root: root())
         let note: String
         do {
@@ -288,9 +363,14 @@ public final class LedgerWriter: @unchecked Sendable {
         } catch {
             throw LedgerError("cannot sign the checkpoint: \(error)")
         }
-        try files.writeDurably("checkpoint", Array(note.utf8))
-        state.checkpointSize = size
-        state.checkpointRoot = checkpoint.root
+        // Ed25519 signatures are deterministic: a retry writes the same bytes.
+        try storage.createIdempotently([(LogObjects.checkpoint(size), Array(note.utf8))])
+        var next = state
+        next.seq += 1
+        next.firstLeaf = next.size
+        next.checkpointSize = size
+        next.checkpointRoot = checkpoint.root
+        try commit(next, written: [])
         return checkpoint
     }
 

@@ -27,3 +27,17 @@ public enum TilePath {
         "tile/entries/\(index(n))" + (width < Self.width ? ".p/\(width)" : "")
     }
 }
+
+/// The writer's own objects beside the C2SP tiles.
+public enum LogObjects {
+    /// Commit `seq` of the chain (20 digits: names sort as numbers).
+    public static func commit(_ seq: UInt64) -> String { "commit/" + String(seq).leftPadded(to: 20) }
+
+    /// The signed checkpoint of `size` leaves.
+    public static func checkpoint(_ size: UInt64) -> String { "checkpoint/" + String(size).leftPadded(to: 20) }
+
+    /// Index lines (`leaf TAB topic TAB partition TAB offset TAB event id`) of bundle `n`.
+    public static func index(_ n: UInt64, width: Int = TilePath.width) -> String {
+        "index/\(TilePath.index(n))" + (width < TilePath.width ? ".p/\(width)" : "")
+    }
+}

@@ -276,11 +276,33 @@ public enum PipelineFile {
 
     private static func ledgerSection(_ object: inout YAMLObject) throws(PipelineFileError) -> PipelineSpec.Ledger {
         try object.only([
-            "directory", "key_file", "checkpoint_every_entries", "checkpoint_interval_seconds",
+            "directory", "s3", "key_file", "checkpoint_every_entries", "checkpoint_interval_seconds",
             "verify_interval_seconds",
         ])
         var spec = PipelineSpec.Ledger()
-        spec.directory = try object.string("directory")
+        let directory = try object.optionalString("directory")
+        if var s3 = try object.optionalObject("s3") {
+            try s3.only([
+                "bucket", "prefix", "endpoint", "region", "access_key", "secret_key", "ca_file", "retention_days",
+            ])
+            var bucket = PipelineSpec.Ledger.S3()
+            bucket.bucket = try s3.string("bucket")
+            bucket.prefix = try s3.optionalString("prefix") ?? ""
+            bucket.endpoint = try s3.string("endpoint")
+            bucket.region = try s3.optionalString("region") ?? "us-east-1"
+            bucket.accessKey = try s3.string("access_key")
+            bucket.secretKey = try s3.string("secret_key")
+            bucket.caFile = try s3.optionalFile("ca_file")
+            bucket.retentionDays = try s3.integer("retention_days", default: 2_555, in: 1...36_500)
+            try s3.finish()
+            spec.s3 = bucket
+        }
+        switch (directory, spec.s3) {
+        case (let directory?, nil): spec.directory = directory
+        case (nil, _?): break
+        case (_?, _?): throw object.error(key: "s3", "give ledger.directory or ledger.s3, not both")
+        case (nil, nil): throw object.error(key: nil, "give ledger.directory or ledger.s3")
+        }
         spec.keyFile = try object.file("key_file")
         spec.checkpointEveryEntries = try object.integer(
             "checkpoint_every_entries",

@@ -119,7 +119,19 @@ extension PipelineReference {
         "detectors.tool_classes":
             "Tool name to class (`read`, `sensitive_read`, `write`, `external_send`, `admin`), over what the lexicon says.",
         "ledger": "The tamper-evident ledger of every consumed message (docs/ledger.md).",
-        "ledger.directory": "Where the ledger's tiles, entries and checkpoints are written.",
+        "ledger.directory":
+            "A local directory for the archive (one log per partition under logs/); or give `ledger.s3`.",
+        "ledger.s3": "The archive in an S3 bucket with Object Lock (WORM) instead of a directory (docs/ledger.md).",
+        "ledger.s3.bucket": "The bucket; made with Object Lock enabled and a default COMPLIANCE retention.",
+        "ledger.s3.prefix": "Names are written under this prefix (several archives in one bucket).",
+        "ledger.s3.endpoint":
+            "The S3 endpoint URL (`https://s3.eu-west-1.amazonaws.com`, a radosgw or MinIO address); path-style requests.",
+        "ledger.s3.region": "The region the requests are signed for (AWS SigV4); us-east-1 when absent.",
+        "ledger.s3.access_key": "The access key id; use `${ENV}` to keep it out of the file.",
+        "ledger.s3.secret_key": "The secret access key; use `${ENV}`. Never logged.",
+        "ledger.s3.ca_file": "A CA bundle for an endpoint with a private certificate.",
+        "ledger.s3.retention_days":
+            "The worker refuses to start unless the bucket's default Object Lock retention is COMPLIANCE and at least this long (2,555 days: SOX's 7 years).",
         "ledger.key_file": "The signer key (`countersign ledger keygen`); must be readable.",
         "ledger.checkpoint_every_entries": "Sign a checkpoint after this many new entries.",
         "ledger.checkpoint_interval_seconds": "Sign a checkpoint at least this often while entries arrive.",

@@ -27,7 +27,7 @@ public enum PipelineReference {
           probing: {}
           first_seen: {}
           off_hours: {}
-        ledger: {directory: l, key_file: k}
+        ledger: {key_file: k, s3: {bucket: b, endpoint: e, access_key: a, secret_key: s}}
         metrics: {}
         log: {}
         sinks:

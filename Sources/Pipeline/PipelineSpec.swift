@@ -116,7 +116,10 @@ public struct PipelineSpec: Sendable {
     }
 
     public struct Ledger: Sendable, Hashable {
+        /// A local directory for the archive (one host); empty when `s3` is set.
         public var directory = ""
+        /// The archive in an S3 bucket with Object Lock, instead of a directory.
+        public var s3: S3?
         /// The signer key file (its key name is the log's origin).
         public var keyFile = ""
         public var checkpointEveryEntries = 100_000
@@ -124,6 +127,20 @@ public struct PipelineSpec: Sendable {
         /// A full verification this often (0: never).
         public var verifyIntervalSeconds = 3_600.0
         public init() {}
+
+        /// Where the bucket is and how to reach it.
+        public struct S3: Sendable, Hashable {
+            public var bucket = ""
+            public var prefix = ""
+            public var endpoint = ""
+            public var region = "us-east-1"
+            public var accessKey = ""
+            public var secretKey = ""
+            public var caFile: String?
+            /// The least default COMPLIANCE retention the bucket must enforce, in days.
+            public var retentionDays = 0
+            public init() {}
+        }
     }
 
     /// The `log:` section: what is written and how (flags of `run` override it).

@@ -1,6 +1,7 @@
 import AuditDecoder
 import AuditEvent
 import Kafka
+import Ledger
 import Logging
 import Pipeline
 import ServiceLifecycle
@@ -70,8 +71,17 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         ]
         for sink in sinks { parts.append(ReadinessMonitor.Part(name: sink.name) { try await sink.probe() }) }
         if let ledger = configuration.ledger {
-            let directory = ledger.directory
-            parts.append(ReadinessMonitor.Part(name: "ledger") { try ReadinessMonitor.writableDirectory(directory) })
+            let storage = ledger.storage
+            parts.append(
+                ReadinessMonitor.Part(name: "ledger") {
+                    if let directory = storage as? DirectoryStorage {
+                        try ReadinessMonitor.writableDirectory(directory.root)
+                    } else {
+                        // Reaching the bucket with these credentials: one small listing.
+                        _ = try storage.list(prefix: "registry/", startAfter: nil, limit: 1)
+                    }
+                }
+            )
         }
         return parts
     }

@@ -107,7 +107,7 @@ struct LedgerCrashTests {
         #expect(report.contains("\(entries) entries"))
         let exported = directory + "/exported.jsonl"
         let (exportStatus, _) = try EndToEnd.countersign([
-            "ledger", "export", "--dir", ledger, "--key", keys + ".pub", "--output", exported,
+            "ledger", "export", "--dir", ledger, "--key", keys + ".pub", "--log", "import/0", "--output", exported,
         ])
         #expect(exportStatus == 0)
         let back = try String(contentsOfFile: exported, encoding: .utf8)

@@ -177,25 +177,32 @@ extension EndToEndSuites {
             let rows = try #require(
                 try psql(
                     conninfo,
-                    "SELECT ledger_index, encode(sha256(convert_to(raw, 'UTF8')), 'hex') FROM events ORDER BY ledger_index"
+                    "SELECT kafka_partition, ledger_index, encode(sha256(convert_to(raw, 'UTF8')), 'hex') FROM events ORDER BY kafka_partition, ledger_index"
                 )
             ).split(separator: "\n")
             #expect(rows.count == 3_000)
-            let (exported, _) = try EndToEnd.countersign([
-                "ledger", "export", "--dir", work + "/ledger", "--key", work + "/key.pub", "--output",
-                work + "/entries",
-            ])
-            #expect(exported == 0)
-            let entries = try String(contentsOfFile: work + "/entries", encoding: .utf8).split(separator: "\n")
-            #expect(entries.count == 3_000)
+            // Each partition has its own log: export each one the rows name.
+            var entries: [String: [Substring]] = [:]
+            for partition in Set(rows.compactMap { $0.split(separator: "|").first.map(String.init) }) {
+                let (exported, _) = try EndToEnd.countersign([
+                    "ledger", "export", "--dir", work + "/ledger", "--key", work + "/key.pub", "--log",
+                    "\(topic)/\(partition)", "--output", work + "/entries-\(partition)",
+                ])
+                #expect(exported == 0)
+                entries[partition] = try String(contentsOfFile: work + "/entries-\(partition)", encoding: .utf8)
+                    .split(separator: "\n")
+            }
+            #expect(entries.values.reduce(0) { $0 + $1.count } == 3_000)
             var mismatches = 0
             for row in rows {
                 let fields = row.split(separator: "|")
-                guard fields.count == 2, let leaf = Int(fields[0]), leaf < entries.count else {
+                guard fields.count == 3, let log = entries[String(fields[0])], let leaf = Int(fields[1]),
+                    leaf < log.count
+                else {
                     mismatches += 1
                     continue
                 }
-                if SHA256Hasher().sha256(Array(entries[leaf].utf8)).hex != fields[1] { mismatches += 1 }
+                if SHA256Hasher().sha256(Array(log[leaf].utf8)).hex != fields[2] { mismatches += 1 }
             }
             #expect(mismatches == 0, "\(mismatches) of \(rows.count) rows differ from their ledger entry")
         }

@@ -75,7 +75,10 @@ extension EndToEndSuites {
                 ["detect", "--input", path("events.jsonl"), "--output", "OUT", "--snapshot-out", "OUT", "--quiet"],
                 ["score", "--csv", path("series.csv"), "--output", "OUT"],
                 ["generate", "--count", "1000", "--seed", "2", "--incidents", "1", "--labels", "OUT", "-o", "OUT"],
-                ["ledger", "export", "--dir", ledger, "--key", path("key.pub"), "--output", "OUT"],
+                [
+                    "ledger", "export", "--dir", ledger, "--key", path("key.pub"), "--log", "import/0", "--output",
+                    "OUT",
+                ],
             ]
             for command in writers {
                 // A FIFO's reader sees one writer's end; a command that opens

@@ -9,7 +9,8 @@ import Testing
 struct TamperTests {
     static let targets = [
         "tile/0/000", "tile/0/136", "tile/0/272", "tile/0/273.p/112", "tile/1/000", "tile/1/001.p/17",
-        "tile/2/000.p/1", "tile/entries/000", "tile/entries/200", "tile/entries/273.p/112", "checkpoint",
+        "tile/2/000.p/1", "tile/entries/000", "tile/entries/200", "tile/entries/273.p/112",
+        LogObjects.checkpoint(70_000),
     ]
 
     enum Damage: String, CaseIterable {
@@ -64,7 +65,7 @@ struct TamperTests {
         let writer = try LedgerWriter(directory: path, origin: LedgerWriterTests.origin, signer: try ledger.signer())
         _ = try writer.append(ledger.messages(0..<700))
         try writer.checkpoint()
-        let old = try String(contentsOfFile: path + "/checkpoint", encoding: .utf8)
+        let old = try String(contentsOfFile: path + "/" + LogObjects.checkpoint(700), encoding: .utf8)
         _ = try writer.append(ledger.messages(700..<2_000))
         try writer.checkpoint()
         let report = try LedgerReader(directory: path).verify(verifier: try ledger.verifier(), old: old)
@@ -74,7 +75,7 @@ struct TamperTests {
         let fork = try LedgerWriter(directory: forkPath, origin: LedgerWriterTests.origin, signer: try ledger.signer())
         _ = try fork.append(ledger.messages(1..<701))
         try fork.checkpoint()
-        let forked = try String(contentsOfFile: forkPath + "/checkpoint", encoding: .utf8)
+        let forked = try String(contentsOfFile: forkPath + "/" + LogObjects.checkpoint(700), encoding: .utf8)
         #expect(throws: LedgerError.self) {
             try LedgerReader(directory: path).verify(verifier: try ledger.verifier(), old: forked)
         }

@@ -22,7 +22,7 @@ extension WorkerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let keys = try NoteSigner.generate(name: "worker.test/ledger")
         var settings = configuration(cluster, group: "ledger")
-        settings.ledger = LedgerConfiguration(
+        settings.ledger = try LedgerConfiguration(
             directory: directory,
             signerKey: keys.signer,
             checkpointEveryEntries: 1_000,
@@ -33,21 +33,30 @@ extension WorkerTests {
         try await run(service) { await sink.eventIDs.count >= 3_000 && service.statistics.deadLettered >= 2 }
         #expect(service.statistics.ledgerSize == 3_002)
 
-        // The ledger verifies, and each event's leaf holds its raw bytes.
-        let reader = LedgerReader(directory: directory)
+        // Each partition's log verifies, and each event's leaf in its log holds its raw bytes.
+        let archive = LedgerArchive(storage: DirectoryStorage(reading: directory), origin: "worker.test/ledger")
         let verifier = try NoteVerifier(verifierKey: keys.verifier)
-        let report = try reader.verify(verifier: verifier)
+        let report = try archive.verify(verifier: verifier)
         #expect(report.entries == 3_002)
+        #expect(report.logs.map { $0.log.partition } == [0, 1, 2, 3])
+        #expect(report.organisation?.logs.count == 4)
         let leaves = await sink.leaves
         #expect(leaves.count == 3_000)
         let raw = Dictionary(
             uniqueKeysWithValues: (0..<3_000).map { (traffic.event(at: $0).eventID, traffic.message(at: $0)) }
         )
         var matching = 0
-        for (id, leaf) in leaves where try reader.storedEntry(leaf, size: 3_002) == raw[id] { matching += 1 }
-        #expect(matching == 3_000)
         var stored = Set<[UInt8]>()
-        for index in 0..<UInt64(3_002) { stored.insert(try reader.storedEntry(index, size: 3_002)) }
+        for (log, result) in report.logs {
+            let reader = archive.reader(for: log)
+            for index in 0..<result.entries { stored.insert(try reader.storedEntry(index, size: result.entries)) }
+        }
+        for (id, place) in leaves {
+            let log = LedgerArchive.LogID(topic: "mcp.audit", partition: place.partition)
+            let size = try #require(report.logs.first { $0.log == log }?.result.entries)
+            if try archive.reader(for: log).storedEntry(place.leaf, size: size) == raw[id] { matching += 1 }
+        }
+        #expect(matching == 3_000)
         #expect(stored.contains(Array("{not json".utf8)))
         #expect(stored.contains([]))
 
@@ -58,6 +67,6 @@ extension WorkerTests {
         let rerun = KafkaSourceService(configuration: again, sinks: [second], logger: Logger(label: "test"))
         try await run(rerun) { await second.eventIDs.count >= 3_000 }
         #expect(rerun.statistics.ledgerSize == 3_002)
-        #expect(try reader.verify(verifier: verifier).entries == 3_002)
+        #expect(try archive.verify(verifier: verifier).entries == 3_002)
     }
 }

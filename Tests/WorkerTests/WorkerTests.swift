@@ -14,8 +14,8 @@ actor CollectingSink: Sink {
     nonisolated let name = "collecting"
     private(set) var eventIDs: [String] = []
     private(set) var offsets: [TopicPartition: Int64] = [:]
-    /// The ledger index each event arrived with, by event id.
-    private(set) var leaves: [String: UInt64] = [:]
+    /// The ledger index each event arrived with (in its partition's log), by event id.
+    private(set) var leaves: [String: (partition: Int32, leaf: UInt64)] = [:]
     private var failuresLeft: Int
 
     init(failFirst: Int = 0) {
@@ -31,7 +31,7 @@ actor CollectingSink: Sink {
         }
         for consumed in batch.events {
             eventIDs.append(consumed.event.eventID)
-            if let leaf = consumed.ledgerIndex { leaves[consumed.event.eventID] = leaf }
+            if let leaf = consumed.ledgerIndex { leaves[consumed.event.eventID] = (consumed.partition, leaf) }
             let partition = TopicPartition(topic: consumed.topic, partition: consumed.partition)
             offsets[partition] = max(offsets[partition] ?? 0, consumed.offset + 1)
         }

@@ -48,7 +48,13 @@ struct CheckCommand: ParsableCommand {
             }
             let sinks = spec.sinks.map(\.type).joined(separator: ", ")
             var parts = ["topics \(spec.source.topics.joined(separator: ", "))", "sinks \(sinks)"]
-            if let ledger = spec.ledger { parts.append("ledger in \(ledger.directory)") }
+            if let ledger = spec.ledger {
+                parts.append(
+                    "ledger in "
+                        + (ledger.s3.map { "s3://\($0.bucket)" + ($0.prefix.isEmpty ? "" : "/\($0.prefix)") }
+                            ?? ledger.directory)
+                )
+            }
             if let metrics = spec.metrics { parts.append("metrics on \(metrics.host):\(metrics.port)") }
             print("\(file): ok (\(parts.joined(separator: "; ")))")
         }

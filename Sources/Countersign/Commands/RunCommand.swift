@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw CommandError("cannot read the ledger's key file '\(ledger.keyFile)' (ledger.key_file)")
             }
             configuration.ledger = LedgerConfiguration(
-                directory: ledger.directory,
+                storage: try LedgerStorages.open(ledger),
                 signerKey: key,
                 checkpointEveryEntries: UInt64(ledger.checkpointEveryEntries),
                 checkpointInterval: .milliseconds(Int64(ledger.checkpointIntervalSeconds * 1_000))

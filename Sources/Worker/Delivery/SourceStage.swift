@@ -144,6 +144,7 @@ final class SourceStage: @unchecked Sendable {
                 revoked = true
                 for partition in partitions {
                     detection?.forget(partition)
+                    ledger?.forget(partition)
                     positions[partition] = nil
                 }
                 logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])

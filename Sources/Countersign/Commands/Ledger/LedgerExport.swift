@@ -9,7 +9,8 @@ struct LedgerExport: ParsableCommand {
         commandName: "export",
         abstract: "Write raw entries as JSONL, for replay through `detect` or into a topic.",
         discussion: """
-            One line per entry, in leaf order: the message bytes exactly as consumed. A message \
+            One line per entry of the log --log names, in leaf order (its partition's offset \
+            order): the message bytes exactly as consumed. A message \
             that is not one line of UTF-8 (a malformed one the worker dead-lettered) is written \
             as {"ledger_index":N,"message_base64":"..."} instead and counted on standard error. \
             The range is --from up to, not including, --to (default: the checkpoint's size).
@@ -28,7 +29,7 @@ struct LedgerExport: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let reader = LedgerReader(directory: location.directory)
+        let reader = try location.reader()
         let (checkpoint, _) = try location.checkpoint(reader)
         let end = to ?? checkpoint.size
         guard from <= end, end <= checkpoint.size else {
@@ -76,14 +77,17 @@ struct LedgerAppend: ParsableCommand {
         commandName: "append",
         abstract: "Append the lines of a JSONL file as entries (imports, and the crash test).",
         discussion: """
-            Each line is one entry; its line number (from 0) is its offset in the source \
-            --topic, so appending the same lines again adds nothing. After each durable batch \
+            Each line is one entry of the log <--topic>/0; its line number (from 0) is its \
+            offset, so appending the same lines again adds nothing. After each durable batch \
             prints `durable through line N, size S`; signs a checkpoint every \
             --checkpoint-every entries and at the end.
             """
     )
 
-    @Option(name: .customLong("dir"), help: "The ledger directory (created when missing).")
+    @Option(
+        name: [.customLong("location"), .customLong("dir")],
+        help: "The ledger: a directory (created when missing) or s3://bucket/prefix."
+    )
     var directory: String
 
     @Option(help: "The signer key file (from `ledger keygen`).")
@@ -111,7 +115,11 @@ struct LedgerAppend: ParsableCommand {
         let writer: LedgerWriter
         do {
             let signer = try NoteSigner(signerKey: keyText)
-            writer = try LedgerWriter(directory: directory, origin: signer.name, signer: signer)
+            let storage =
+                directory.hasPrefix("s3://")
+                ? try LedgerStorages.open(directory) : try DirectoryStorage(root: directory)
+            writer = try LedgerArchive(storage: storage, origin: signer.name)
+                .writer(for: LedgerArchive.LogID(topic: topic, partition: 0), signer: signer)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -21,24 +21,34 @@ struct LedgerProve: ParsableCommand {
     @Option(help: "The event_id to prove (looked up in the ledger's index).")
     var eventID: String?
 
-    @Option(help: "The leaf index to prove.")
+    @Option(help: "The leaf index to prove (in the log --log names).")
     var index: UInt64?
 
     func validate() throws {
         guard (eventID == nil) != (index == nil) else { throw ValidationError("give --event-id or --index") }
     }
 
+    /// The log and leaf of an event id: in --log's index, or in every log's.
+    func find(_ eventID: String) throws -> (reader: LedgerReader, leaf: UInt64) {
+        let archive = try location.archive()
+        let logs = try location.selectedLog().map { [$0] } ?? archive.logs()
+        for log in logs {
+            let reader = archive.reader(for: log)
+            let size = try reader.latestCheckpointSize()
+            if let leaf = try reader.leaves(eventID: eventID, size: size).first { return (reader, leaf) }
+        }
+        throw ValidationError("event_id \(eventID) is in no log's index up to its checkpoint")
+    }
+
     func run() throws {
-        let reader = LedgerReader(directory: location.directory)
-        let (checkpoint, note) = try location.checkpoint(reader)
+        var reader: LedgerReader
         var leaf = index
         if let eventID {
-            let found = try reader.leaves(eventID: eventID).filter { $0 < checkpoint.size }
-            guard let first = found.first else {
-                throw ValidationError("event_id \(eventID) is not in the ledger's index up to its checkpoint")
-            }
-            leaf = first
+            (reader, leaf) = try find(eventID)
+        } else {
+            reader = try location.reader()
         }
+        let (checkpoint, note) = try location.checkpoint(reader)
         guard let leaf, leaf < checkpoint.size else {
             throw ValidationError("index \(index ?? 0) is not below the checkpoint's size \(checkpoint.size)")
         }
@@ -90,7 +100,7 @@ struct LedgerConsistency: ParsableCommand {
     var new: UInt64?
 
     func run() throws {
-        let reader = LedgerReader(directory: location.directory)
+        let reader = try location.reader()
         let (checkpoint, note) = try location.checkpoint(reader)
         let new = self.new ?? checkpoint.size
         guard 0 < old, old <= new, new <= checkpoint.size else {

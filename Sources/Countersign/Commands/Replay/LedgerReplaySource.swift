@@ -3,75 +3,79 @@ import Ledger
 
 /// Replays what the cold ledger holds, for ranges Kafka no longer keeps.
 ///
-/// Entries are read in leaf order, which is each source partition's offset
-/// order; the local index (`index.log`: leaf, topic, partition, offset)
-/// says where each came from. While reading, every entry's leaf hash goes
-/// into an RFC 9162 tree computed on the fly; at the end its root must
-/// equal the signed checkpoint's, so the replayed bytes are exactly the
-/// ones the checkpoint commits to. Until then no alert is written.
+/// Log by log (one per source partition), entries in leaf order, which is
+/// the partition's offset order; the log's index says which offset each
+/// came from. While reading, every entry's leaf hash goes into an RFC 9162
+/// tree computed on the fly; at the end of each log its root must equal
+/// the log's signed checkpoint, so the replayed bytes are exactly the ones
+/// the checkpoints commit to. Until then no alert is written.
 struct LedgerReplaySource {
-    let directory: String
+    let archive: LedgerArchive
     let verifier: NoteVerifier
 
     struct Verified {
-        var checkpoint: Checkpoint
-        var note: String
+        var logs: [Checkpoint]
+        var summary: String {
+            "\(logs.count) logs, \(logs.reduce(0) { $0 + $1.size }) entries, each log's root equal to its signed checkpoint"
+        }
     }
 
     func replay(into replayer: Replayer, progress: ProgressLine?) async throws -> Verified {
-        let reader = LedgerReader(directory: directory)
-        let checkpoint: Checkpoint
-        let note: String
+        var verified = Verified(logs: [])
+        let logs: [LedgerArchive.LogID]
         do {
-            (checkpoint, note) = try reader.checkpoint(verifier: verifier)
+            logs = try archive.logs().filter { replayer.wants(topic: $0.topic, partition: $0.partition) }
         } catch {
-            throw ReplayError.ledgerNotVerified("the ledger's checkpoint does not verify: \(error)")
+            throw ReplayError.ledgerNotVerified("the ledger's logs cannot be listed: \(error)")
         }
-        progress?.total = checkpoint.size
-        var index = try LineReader(path: directory + "/index.log")
-        var entries = reader.entries(0..<checkpoint.size, size: checkpoint.size)
-        let hasher = SHA256Hasher()
-        var tree = StreamingTreeHash(hasher: hasher)
+        var checkpoints: [(LedgerArchive.LogID, LedgerReader, Checkpoint)] = []
+        for log in logs {
+            let reader = archive.reader(for: log)
+            do {
+                guard try reader.latestCheckpointSize() > 0 else { continue }
+                checkpoints.append((log, reader, try reader.checkpoint(verifier: verifier).checkpoint))
+            } catch {
+                throw ReplayError.ledgerNotVerified("log \(log): the checkpoint does not verify: \(error)")
+            }
+        }
+        progress?.total = checkpoints.reduce(0) { $0 + $1.2.size }
         var done: UInt64 = 0
-        while true {
-            let next: (index: UInt64, entry: [UInt8])?
-            do {
-                next = try entries.next()
-            } catch {
-                throw ReplayError.ledgerNotVerified("the ledger's entries cannot be read: \(error)")
+        for (log, reader, checkpoint) in checkpoints {
+            var index = reader.indexLines(0..<checkpoint.size, size: checkpoint.size)
+            var entries = reader.entries(0..<checkpoint.size, size: checkpoint.size)
+            let hasher = SHA256Hasher()
+            var tree = StreamingTreeHash(hasher: hasher)
+            while true {
+                let next: (index: UInt64, entry: [UInt8])?
+                let line: LedgerReader.IndexLine?
+                let message: [UInt8]?
+                do {
+                    next = try entries.next()
+                    line = next == nil ? nil : try index.next()
+                    message = try next.map { try reader.message(from: $0.entry) }
+                } catch {
+                    throw ReplayError.ledgerNotVerified("log \(log): \(error)")
+                }
+                guard let (leaf, entry) = next, let line, let message else { break }
+                guard line.leaf == leaf, line.topic == log.topic, line.partition == log.partition else {
+                    throw ReplayError.ledgerNotVerified(
+                        "log \(log): the index does not name leaf \(leaf) where expected"
+                    )
+                }
+                done += 1
+                progress?.update(done)
+                tree.append(hasher.leafHash(entry))
+                try await replayer.add(topic: log.topic, partition: log.partition, offset: line.offset, bytes: message)
             }
-            guard let (leaf, entry) = next else { break }
-            done += 1
-            progress?.update(done)
-            tree.append(hasher.leafHash(entry))
-            guard let line = try index.next() else {
-                throw ReplayError.ledgerNotVerified("index.log ends before leaf \(leaf)")
+            guard tree.root == checkpoint.root else {
+                throw ReplayError.ledgerNotVerified(
+                    "log \(log): the entries read hash to root \(tree.root.hex), its signed checkpoint (size \(checkpoint.size)) says \(checkpoint.root.hex): the ledger was altered (`countersign ledger verify` names the damaged file); no alert is reported"
+                )
             }
-            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
-            guard fields.count >= 4, UInt64(String(decoding: fields[0], as: UTF8.self)) == leaf,
-                let partition = Int32(String(decoding: fields[2], as: UTF8.self)),
-                let offset = Int64(String(decoding: fields[3], as: UTF8.self))
-            else {
-                throw ReplayError.ledgerNotVerified("index.log does not name leaf \(leaf) where expected")
-            }
-            let topic = String(decoding: fields[1], as: UTF8.self)
-            guard replayer.wants(topic: topic, partition: partition) else { continue }
-            let message: [UInt8]
-            do {
-                message = try reader.message(from: entry)
-            } catch {
-                throw ReplayError.ledgerNotVerified("leaf \(leaf): \(error)")
-            }
-            try await replayer.add(topic: topic, partition: partition, offset: offset, bytes: message)
+            verified.logs.append(checkpoint)
         }
         try await replayer.flush()
-        let root = tree.root
-        guard root == checkpoint.root else {
-            throw ReplayError.ledgerNotVerified(
-                "the entries read hash to root \(root.hex), the signed checkpoint (size \(checkpoint.size)) says \(checkpoint.root.hex): the ledger was altered (`countersign ledger verify` names the damaged file); no alert is reported"
-            )
-        }
-        return Verified(checkpoint: checkpoint, note: note)
+        return verified
     }
 }
 

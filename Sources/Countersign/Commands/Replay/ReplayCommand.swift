@@ -139,19 +139,19 @@ struct ReplayCommand: AsyncParsableCommand {
                 quiet
                 ? nil
                 : ProgressLine("replay (ledger)", counting: .items("entries"), dataOnStandardOutput: output == "-")
+            let archive = LedgerArchive(storage: try LedgerStorages.open(fromLedger), origin: verifier.name)
             if replayer.sinks != nil {
                 // Sinks are written while reading: verify everything first.
                 do {
-                    _ = try LedgerReader(directory: fromLedger).verify(verifier: verifier)
+                    _ = try archive.verify(verifier: verifier)
                 } catch {
                     throw ReplayError.ledgerNotVerified("the ledger does not verify: \(error)")
                 }
             }
-            let verified = try await LedgerReplaySource(directory: fromLedger, verifier: verifier)
+            let verified = try await LedgerReplaySource(archive: archive, verifier: verifier)
                 .replay(into: replayer, progress: progress)
             progress?.clear()
-            verifiedAgainst =
-                "\(verified.checkpoint.origin), size \(verified.checkpoint.size), root \(verified.checkpoint.root.base64)"
+            verifiedAgainst = verified.summary
         } else {
             let progress =
                 quiet
