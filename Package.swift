@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: [
-                "PostgresSink", "Pipeline", "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator",
+                "Blocking", "PostgresSink", "Pipeline", "AuditEvent", "AuditDecoder", "Detection", "TrafficGenerator",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -231,7 +231,10 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Kafka", "Ledger", "ObjectStorage", "TestSupport"]),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator", "TestSupport"]
+            dependencies: [
+                "Worker", "AuditDecoder", "Detection", "Kafka", "Ledger", "Pipeline", "AuditEvent", "TrafficGenerator",
+                "TestSupport",
+            ]
         ),
     ],
     cxxLanguageStandard: .cxx17

@@ -73,6 +73,19 @@ struct DetectBenchmark {
     /// (100,000 members x 10 tools each), and the process's peak.
     func memory() throws {
         let before = resident()
+        let engine = Self.millionKeys(toolCount: toolCount)
+        let after = resident()
+        let keys = engine.trackedPairs
+        report(
+            "detect: \(keys) member x tool keys, \(engine.trackedMembers) members: resident +\(format(after - before)) MB"
+                + " (\(Int((after - before) * 1_048_576 / Double(keys))) bytes per member x tool key, member state included)"
+        )
+        report("detect: snapshot of that state: \(format(Double(engine.snapshot().count) / 1_048_576)) MB")
+        report("detect: peak resident of the process: \(format(peakResident())) MB")
+    }
+
+    /// An engine holding 1,000,000 member x tool keys: 100,000 members x 10 tools each.
+    static func millionKeys(toolCount: Int = 50) -> DetectionEngine {
         var engine = DetectionEngine()
         var serial = 0
         for member in 0..<100_000 {
@@ -91,14 +104,7 @@ struct DetectBenchmark {
                 _ = engine.process(event)
             }
         }
-        let after = resident()
-        let keys = engine.trackedPairs
-        report(
-            "detect: \(keys) member x tool keys, \(engine.trackedMembers) members: resident +\(format(after - before)) MB"
-                + " (\(Int((after - before) * 1_048_576 / Double(keys))) bytes per member x tool key, member state included)"
-        )
-        report("detect: snapshot of that state: \(format(Double(engine.snapshot().count) / 1_048_576)) MB")
-        report("detect: peak resident of the process: \(format(peakResident())) MB")
+        return engine
     }
 
     private func status(_ field: String) -> Double {

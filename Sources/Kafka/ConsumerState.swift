@@ -51,10 +51,16 @@ final class ConsumerState: Sendable {
     private let fields = Mutex(Fields())
     private let startingOffset: (@Sendable (TopicPartition) -> Int64?)?
     private let startingTime: Int64?
+    private let beforeRevoke: (@Sendable ([TopicPartition]) -> Void)?
 
-    init(startingOffset: (@Sendable (TopicPartition) -> Int64?)?, startingTime: Int64? = nil) {
+    init(
+        startingOffset: (@Sendable (TopicPartition) -> Int64?)?,
+        startingTime: Int64? = nil,
+        beforeRevoke: (@Sendable ([TopicPartition]) -> Void)? = nil
+    ) {
         self.startingOffset = startingOffset
         self.startingTime = startingTime
+        self.beforeRevoke = beforeRevoke
     }
 
     var assignment: Set<TopicPartition> { fields.withLock { $0.assignment } }
@@ -155,6 +161,10 @@ final class ConsumerState: Sendable {
                 fields.rebalances.append(.assigned(partitions))
             }
         } else {
+            // Still owned here: what belongs to the partitions is saved before
+            // they go. Not when they were lost (the session expired): another
+            // member may own them already.
+            if rd_kafka_assignment_lost(handle) == 0 { beforeRevoke?(partitions) }
             if cooperative {
                 if let failure = rd_kafka_incremental_unassign(handle, list) { rd_kafka_error_destroy(failure) }
             } else {

@@ -65,11 +65,16 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// `startingOffset` leaves alone: start at the first message whose
     /// Kafka timestamp is at or after it (librdkafka's offsets-for-times); a
     /// broker that cannot tell leaves the partition at its usual start.
+    ///
+    /// `beforeRevoke`, called on librdkafka's thread when partitions are
+    /// being revoked and before they are given up, may save what belongs to
+    /// them (the detection state), within the group's rebalance time budget.
     public init(
         properties: KafkaProperties,
         topics: [String],
         startingOffset: (@Sendable (TopicPartition) -> Int64?)? = nil,
-        startingTime: Int64? = nil
+        startingTime: Int64? = nil,
+        beforeRevoke: (@Sendable ([TopicPartition]) -> Void)? = nil
     ) throws(KafkaError) {
         guard properties["group.id"] != nil else {
             throw KafkaError(code: "configuration", reason: "a consumer needs 'group.id'")
@@ -77,7 +82,11 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard !topics.isEmpty else { throw KafkaError(code: "configuration", reason: "no topic to consume") }
         var merged = properties
         for (key, value) in Self.defaults where merged[key] == nil { merged[key] = value }
-        let state = ConsumerState(startingOffset: startingOffset, startingTime: startingTime)
+        let state = ConsumerState(
+            startingOffset: startingOffset,
+            startingTime: startingTime,
+            beforeRevoke: beforeRevoke
+        )
         let handle = try merged.makeClient(RD_KAFKA_CONSUMER, role: "consumer") { configuration in
             rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(state).toOpaque())
             rd_kafka_conf_set_rebalance_cb(configuration) { handle, error, partitions, opaque in

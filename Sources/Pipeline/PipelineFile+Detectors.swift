@@ -11,7 +11,7 @@ extension PipelineFile {
         var d = DetectionSettings()
         var stage = PipelineSpec.DetectionStageSpec()
         try object.only([
-            "enabled", "alerts_topic", "state_directory", "snapshot_interval_seconds",
+            "enabled", "alerts_topic", "state_store", "state_directory", "state_conninfo", "snapshot_interval_seconds",
             "window_seconds", "baseline_alpha", "warmup_windows", "allowed_lateness_seconds", "cooldown_seconds",
             "evict_after_hours", "max_members", "max_pairs", "max_tools", "max_tenants", "max_evidence",
             "spike", "exfiltration", "breadth", "read_then_send", "probing", "first_seen", "off_hours",
@@ -27,7 +27,7 @@ extension PipelineFile {
                 object.error(key: "alerts_topic", "is \(what): alerts would be read back as events (a feedback loop)")
             )
         }
-        stage.stateDirectory = try object.optionalString("state_directory")
+        stage.stateStore = try stateStore(&object)
         stage.snapshotIntervalSeconds = try object.integer(
             "snapshot_interval_seconds",
             default: stage.snapshotIntervalSeconds,
@@ -189,6 +189,33 @@ extension PipelineFile {
         }
         try object.finish()
         return (d, stage)
+    }
+
+    /// `state_store` (directory or postgres), `state_directory`, `state_conninfo`.
+    private static func stateStore(_ object: inout YAMLObject) throws(PipelineFileError) -> PipelineSpec.StateStore? {
+        let directory = try object.optionalString("state_directory")
+        let conninfo = try object.optionalString("state_conninfo")
+        let kind = try object.optionalString("state_store") ?? (directory == nil ? nil : "directory")
+        switch kind {
+        case nil:
+            if conninfo != nil { object.note(object.error(key: "state_conninfo", "needs state_store: postgres")) }
+            return nil
+        case "directory":
+            if conninfo != nil { object.note(object.error(key: "state_conninfo", "needs state_store: postgres")) }
+            guard let directory else {
+                object.note(object.error(key: "state_store", "directory needs state_directory"))
+                return nil
+            }
+            return .directory(directory)
+        case "postgres":
+            if directory != nil {
+                object.note(object.error(key: "state_directory", "is for state_store: directory"))
+            }
+            return .postgres(conninfo: conninfo)
+        default:
+            object.note(object.error(key: "state_store", "expected one of: directory, postgres"))
+            return nil
+        }
     }
 
     private static func float(

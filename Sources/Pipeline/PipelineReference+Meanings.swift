@@ -37,8 +37,11 @@ extension PipelineReference {
         "detectors.enabled": "Run detection.",
         "detectors.alerts_topic":
             "A topic that also receives every alert as an mcp.audit/1 event. Must not be a consumed topic or the dead-letter topic.",
-        "detectors.state_directory":
-            "Where per-partition detection snapshots are kept; none keeps state in memory only.",
+        "detectors.state_store":
+            "Where per-partition detection state is kept between owners: `directory` (one host) or `postgres` (workers on several hosts; docs/scale-out.md). Default: `directory` when state_directory is set, else none (state in memory only).",
+        "detectors.state_directory": "The directory of `state_store: directory`.",
+        "detectors.state_conninfo":
+            "The libpq connection string of `state_store: postgres`; default: the postgres sink's, else the PG* environment.",
         "detectors.snapshot_interval_seconds": "How often snapshots are saved (and at shutdown).",
         "detectors.window_seconds": "Length of one counting window, in event time.",
         "detectors.baseline_alpha": "Weight of a new window in the moving baselines.",

@@ -155,10 +155,25 @@ public struct PipelineSpec: Sendable {
         public var enabled = true
         /// A Kafka topic that receives every alert as an mcp.audit/1 event, keyed by member.
         public var alertsTopic: String?
-        /// A directory for per-partition detection snapshots; none keeps state in memory only.
-        public var stateDirectory: String?
+        /// Where per-partition detection state is kept between owners; none keeps it in memory only.
+        public var stateStore: StateStore?
         public var snapshotIntervalSeconds = 30
         public init() {}
+
+        /// The directory of a `directory` store (for `replay`, which reads it).
+        public var stateDirectory: String? {
+            if case .directory(let path) = stateStore { return path }
+            return nil
+        }
+    }
+
+    /// Where detection state waits between a partition's owners.
+    public enum StateStore: Sendable, Hashable {
+        /// One file per partition in a local directory: workers on one host.
+        case directory(String)
+        /// The `detection_state` tables of a PostgreSQL database, shared by
+        /// workers on every host; nil: the postgres sink's connection string.
+        case postgres(conninfo: String?)
     }
 
     public init(source: Source, buffers: Buffers, decoder: Decoder, sinks: [SinkEntry]) {

@@ -76,6 +76,71 @@ public final class PostgresConnection: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Runs one statement whose parameters are text or bytes (sent in binary,
+    /// for bytea); returns each value's bytes, as text or in PostgreSQL's
+    /// binary format (`binaryResults`: bytea as is, integers big-endian).
+    @discardableResult
+    public func execute(
+        _ sql: String,
+        values: [PostgresValue],
+        binaryResults: Bool = false
+    ) async throws(PostgresError) -> [[[UInt8]?]] {
+        let connection = UncheckedPointer(pointer: self.connection)
+        let result: Result<[[[UInt8]?]], PostgresError> = await blocking.run {
+            let buffers: [[UInt8]] = values.map { value in
+                switch value {
+                case .text(let text): Array(text.utf8) + [0]
+                case .bytes(let bytes): bytes
+                }
+            }
+            // Copies libpq reads from, alive until the call returns.
+            let copies = buffers.map { buffer in
+                let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, buffer.count))
+                buffer.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress {
+                        UnsafeMutableRawPointer(copy).copyMemory(from: base, byteCount: bytes.count)
+                    }
+                }
+                return copy
+            }
+            defer { for copy in copies { copy.deallocate() } }
+            let pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) }
+            let lengths = buffers.map { Int32($0.count) }
+            let formats: [Int32] = values.map { if case .bytes = $0 { 1 } else { 0 } }
+            let raw = PQexecParams(
+                connection.pointer,
+                sql,
+                Int32(pointers.count),
+                nil,
+                pointers,
+                lengths,
+                formats,
+                binaryResults ? 1 : 0
+            )
+            defer { PQclear(raw) }
+            let status = PQresultStatus(raw)
+            guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+                return .failure(Self.error(raw, connection.pointer, "executing SQL"))
+            }
+            var rows: [[[UInt8]?]] = []
+            for row in 0..<PQntuples(raw) {
+                rows.append(
+                    (0..<PQnfields(raw)).map { column in
+                        guard PQgetisnull(raw, row, column) == 0, let value = PQgetvalue(raw, row, column) else {
+                            return nil
+                        }
+                        let count = Int(PQgetlength(raw, row, column))
+                        return value.withMemoryRebound(to: UInt8.self, capacity: count) {
+                            Array(UnsafeBufferPointer(start: $0, count: count))
+                        }
+                    }
+                )
+            }
+            return .success(rows)
+        }
+        return try result.get()
+    }
+
     /// `COPY ... FROM STDIN` with `data` in the statement's format, in one
     /// round of copy messages; returns the rows the server reports copied.
     public func copy(_ statement: String, data: [UInt8]) async throws(PostgresError) -> Int {
@@ -175,6 +240,13 @@ public final class PostgresConnection: @unchecked Sendable {
         let line = String(cString: text).split(separator: "\n").first.map(String.init) ?? ""
         return line.isEmpty ? "unknown error" : line
     }
+}
+
+/// A parameter of ``PostgresConnection/execute(_:values:binaryResults:)``.
+public enum PostgresValue: Sendable {
+    case text(String)
+    /// Sent in binary: a bytea value.
+    case bytes([UInt8])
 }
 
 /// A C pointer handed to the blocking queue; only that queue touches it.

@@ -88,6 +88,36 @@ public enum Schema {
                 CREATE VIEW events_json AS SELECT events.*, raw::jsonb AS doc FROM events;
                 """
         ),
+        Migration(
+            version: 3,
+            description: "detection_state: a version per save, the snapshot in chunks (detection_state_chunks)",
+            // Workers on several hosts share detection state here. A snapshot
+            // can outgrow what one value should hold (1M member x tool keys),
+            // so its bytes go in chunks, written with the head row in one
+            // transaction; the head names the version whose chunks are
+            // current. Version 1's table was never written by any release.
+            sql: """
+                DROP TABLE detection_state;
+                CREATE TABLE detection_state (
+                    topic       text NOT NULL,
+                    partition   integer NOT NULL,
+                    next_offset bigint NOT NULL,
+                    version     bigint NOT NULL,
+                    chunks      integer NOT NULL,
+                    bytes       bigint NOT NULL,
+                    updated_at  timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (topic, partition)
+                );
+                CREATE TABLE detection_state_chunks (
+                    topic     text NOT NULL,
+                    partition integer NOT NULL,
+                    version   bigint NOT NULL,
+                    chunk     integer NOT NULL,
+                    bytes     bytea NOT NULL,
+                    PRIMARY KEY (topic, partition, version, chunk)
+                );
+                """
+        ),
     ]
 
     /// Applies every migration not yet applied; returns the versions applied now.

@@ -1,6 +1,8 @@
 import AuditEvent
 import Detection
+import Foundation
 import Kafka
+import Logging
 import Pipeline
 import Synchronization
 
@@ -12,22 +14,34 @@ import Synchronization
 /// Exactly once, under at-least-once delivery: an engine remembers the
 /// origin (offset, index in the message) of the last event it processed, and
 /// a re-delivered event at or before it (a rewind after a rebalance) is not
-/// fed again. With a state directory, each engine
-/// is saved with the next offset it expects, and a worker that is assigned
-/// the partition later starts reading there: events between that offset
-/// and the group's commit are re-delivered to the sinks (which de-duplicate
-/// on event_id) and re-fed to the restored engine, which then continues
-/// with exactly the alerts an uninterrupted engine would give.
+/// fed again. With a state store, each engine is saved with the next offset
+/// it expects (on the snapshot interval, at shutdown, and when its
+/// partition is revoked), and a worker that is assigned the partition
+/// later, on any host sharing the store, starts reading there: events
+/// between that offset and the group's commit are re-fed to the restored
+/// engine only, which then continues with exactly the alerts an
+/// uninterrupted engine would give.
+///
+/// A saved engine never holds an event whose alerts no sink received: the
+/// interval snapshot is taken when nothing is in flight, and a revoked
+/// partition's engine is saved only once every event fed to it was
+/// acknowledged by every required sink.
 final class DetectionStage: @unchecked Sendable {
     let settings: DetectionSettings
-    let store: SnapshotStore?
+    let store: (any DetectionStateStore)?
+    let logger: Logger
     private var engines: [TopicPartition: PartitionEngine] = [:]
     /// Held while engines are fed, saved, counted or forgotten: a snapshot
     /// taken while a batch is half fed would not match its offset.
     private let lock = Mutex<Void>(())
-    /// Snapshots read at assignment (on librdkafka's thread), kept for the
-    /// first batch of the partition so that the file is read once.
-    private let loaded = Mutex<[TopicPartition: SnapshotStore.Saved]>([:])
+    /// What the store held at assignment (read on librdkafka's thread; nil:
+    /// nothing), kept for the partition's first batch: the store is never
+    /// read while events are fed, on the cooperative pool.
+    private let loaded = Mutex<[TopicPartition: SavedDetectionState?]>([:])
+    /// Set once delivery stopped: a revocation while the consumer closes
+    /// saves nothing (the last snapshot was taken, or must not be, since
+    /// batches were given up).
+    private var stopped = false
     /// Events older than their engine's watermark so far (stored, not judged).
     private(set) var lateEvents = 0
     /// Idle keys evicted so far, members and member x tool pairs.
@@ -41,6 +55,9 @@ final class DetectionStage: @unchecked Sendable {
         /// restored engine's messages are whole).
         var lastOffset: Int64
         var lastIndex: Int
+        /// The last offset of the partition every required sink acknowledged
+        /// (or that was acknowledged before: restored and warm-up events).
+        var acknowledged: Int64
     }
 
     /// Which saved engines may be restored (replay takes only those older
@@ -49,20 +66,24 @@ final class DetectionStage: @unchecked Sendable {
 
     init(
         settings: DetectionSettings,
-        store: SnapshotStore?,
-        acceptSnapshot: (@Sendable (DetectionEngine) -> Bool)? = nil
+        store: (any DetectionStateStore)?,
+        acceptSnapshot: (@Sendable (DetectionEngine) -> Bool)? = nil,
+        logger: Logger = Logger(label: "countersign.detection")
     ) {
         self.settings = settings
         self.store = store
+        self.logger = logger
         self.acceptSnapshot = acceptSnapshot
     }
 
-    /// Feeds each event not seen before to its partition's engine; returns the alerts, in event order.
-    func process(_ events: [ConsumedEvent]) -> [Alert] {
-        lock.withLock { _ in feed(events) }
+    /// Feeds each event not seen before to its partition's engine; returns
+    /// the alerts, in event order. `settled` events were delivered before
+    /// (warm-up from an older snapshot): nothing of them is in flight.
+    func process(_ events: [ConsumedEvent], settled: Bool = false) -> [Alert] {
+        lock.withLock { _ in feed(events, settled: settled) }
     }
 
-    private func feed(_ events: [ConsumedEvent]) -> [Alert] {
+    private func feed(_ events: [ConsumedEvent], settled: Bool) -> [Alert] {
         var alerts: [Alert] = []
         var index = 0
         while index < events.count {
@@ -83,6 +104,7 @@ final class DetectionStage: @unchecked Sendable {
                 }
                 index += 1
             }
+            if settled { state.acknowledged = max(state.acknowledged, state.lastOffset) }
             lateEvents += state.engine.statistics.late - before.late
             evictedMembers += state.engine.statistics.evictedMembers - before.evictedMembers
             evictedPairs += state.engine.statistics.evictedPairs - before.evictedPairs
@@ -107,26 +129,130 @@ final class DetectionStage: @unchecked Sendable {
 
     /// Where a partition's reading should start: the next offset of its saved
     /// engine, if there is one. Called on librdkafka's thread at assignment.
+    /// A store that cannot be read is asked again for a few seconds; then the
+    /// partition starts without state (said in the log: its first-seen and
+    /// off-hours detectors warm up again).
     func startingOffset(_ partition: TopicPartition) -> Int64? {
-        guard let saved = store?.load(partition) else { return nil }
-        if let acceptSnapshot {
-            guard let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings),
-                acceptSnapshot(engine)
-            else { return nil }
+        var saved = load(partition)
+        if let state = saved, let acceptSnapshot {
+            let engine = try? DetectionEngine(snapshot: state.snapshot, settings: settings)
+            if !(engine.map(acceptSnapshot) ?? false) { saved = nil }
         }
-        loaded.withLock { $0[partition] = saved }
-        return saved.nextOffset
+        loaded.withLock { $0[partition] = .some(saved) }
+        return saved?.nextOffset
+    }
+
+    private func load(_ partition: TopicPartition) -> SavedDetectionState? {
+        guard let store else { return nil }
+        var attempt = 0
+        while true {
+            do {
+                return try store.load(topic: partition.topic, partition: partition.partition)
+            } catch {
+                attempt += 1
+                guard attempt < 4 else {
+                    logger.error(
+                        "detection state not restored; the partition starts without it",
+                        metadata: ["partition": "\(partition)", "store": "\(store.description)", "error": "\(error)"]
+                    )
+                    return nil
+                }
+                Thread.sleep(forTimeInterval: Double(attempt))
+            }
+        }
     }
 
     /// Saves every engine with the next offset it expects.
-    func save() throws {
+    func save() throws(DetectionStateError) {
         guard let store else { return }
         let saved = lock.withLock { _ in
             engines.sorted(by: { $0.key < $1.key }).filter { $0.value.lastOffset >= 0 }.map {
-                ($0.key, $0.value.lastOffset + 1, $0.value.engine.snapshot())
+                SavedDetectionState(
+                    topic: $0.key.topic,
+                    partition: $0.key.partition,
+                    nextOffset: $0.value.lastOffset + 1,
+                    snapshot: $0.value.engine.snapshot()
+                )
             }
         }
-        for (partition, next, snapshot) in saved { try store.save(partition, nextOffset: next, snapshot: snapshot) }
+        try store.save(saved)
+    }
+
+    /// Every required sink acknowledged these offsets (a batch completed).
+    func acknowledged(_ runs: [TopicPartition: OffsetRun]) {
+        lock.withLock { _ in
+            for (partition, run) in runs where engines[partition] != nil {
+                engines[partition]!.acknowledged = max(engines[partition]!.acknowledged, run.last)
+            }
+        }
+    }
+
+    /// Delivery stopped: revocations from now on (the consumer closing) save nothing.
+    func stop() { lock.withLock { _ in stopped = true } }
+
+    /// Saves the engines of partitions being revoked, before they are given
+    /// up (on librdkafka's thread, inside the rebalance callback): waits up
+    /// to `wait` for the batches in flight to be acknowledged, then saves
+    /// each engine whose events all were. One still waiting is not saved:
+    /// its next owner starts from the last interval snapshot and re-reads
+    /// from there, which gives the same alerts, only later.
+    func saveRevoked(_ partitions: [TopicPartition], wait: Duration = .seconds(5)) {
+        guard let store, !partitions.isEmpty else { return }
+        let deadline = ContinuousClock.now + wait
+        while unacknowledged(partitions) > 0, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let (ready, waiting): ([SavedDetectionState], [TopicPartition]) = lock.withLock { _ in
+            guard !stopped else { return ([], []) }
+            var ready: [SavedDetectionState] = []
+            var waiting: [TopicPartition] = []
+            for partition in partitions {
+                guard let state = engines[partition], state.lastOffset >= 0 else { continue }
+                guard state.acknowledged >= state.lastOffset else {
+                    waiting.append(partition)
+                    continue
+                }
+                ready.append(
+                    SavedDetectionState(
+                        topic: partition.topic,
+                        partition: partition.partition,
+                        nextOffset: state.lastOffset + 1,
+                        snapshot: state.engine.snapshot()
+                    )
+                )
+            }
+            return (ready, waiting)
+        }
+        if !waiting.isEmpty {
+            logger.info(
+                "revoked partitions with batches still in flight keep their last interval snapshot",
+                metadata: ["partitions": "\(waiting)"]
+            )
+        }
+        guard !ready.isEmpty else { return }
+        let started = ContinuousClock.now
+        do {
+            try store.save(ready)
+            logger.info(
+                "detection state saved for revoked partitions",
+                metadata: ["partitions": "\(ready.count)", "took": "\(ContinuousClock.now - started)"]
+            )
+        } catch {
+            logger.warning(
+                "detection state of revoked partitions not saved; their next owner starts from the last snapshot",
+                metadata: ["store": "\(store.description)", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// How many of these partitions have events fed but not yet acknowledged.
+    private func unacknowledged(_ partitions: [TopicPartition]) -> Int {
+        lock.withLock { _ in
+            guard !stopped else { return 0 }
+            return partitions.filter { partition in
+                engines[partition].map { $0.acknowledged < $0.lastOffset } ?? false
+            }.count
+        }
     }
 
     /// Forgets the engine of a partition this worker no longer owns.
@@ -135,14 +261,23 @@ final class DetectionStage: @unchecked Sendable {
         _ = loaded.withLock { $0.removeValue(forKey: partition) }
     }
 
+    /// The engine of a partition's first batch: from what the store held
+    /// at assignment. A partition never looked up (no store, or replay
+    /// without a snapshot) starts empty.
     private func restore(_ partition: TopicPartition) -> PartitionEngine {
         let cached = loaded.withLock { $0.removeValue(forKey: partition) }
-        if let saved = cached ?? store?.load(partition),
+        if let saved = cached ?? nil,
             let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings),
             acceptSnapshot?(engine) ?? true
         {
-            return PartitionEngine(engine: engine, lastOffset: saved.nextOffset - 1, lastIndex: .max)
+            let last = saved.nextOffset - 1
+            return PartitionEngine(engine: engine, lastOffset: last, lastIndex: .max, acknowledged: last)
         }
-        return PartitionEngine(engine: DetectionEngine(settings: settings), lastOffset: -1, lastIndex: .max)
+        return PartitionEngine(
+            engine: DetectionEngine(settings: settings),
+            lastOffset: -1,
+            lastIndex: .max,
+            acknowledged: -1
+        )
     }
 }

@@ -95,15 +95,20 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         metrics?.prepare(sinks: sinks.map(\.name))
         var detection: DetectionStage?
         if let settings = configuration.detection {
-            let store = try configuration.stateDirectory.map { try SnapshotStore(directory: $0) }
-            detection = DetectionStage(settings: settings, store: store)
+            let store = try configuration.stateStore?.make()
+            detection = DetectionStage(settings: settings, store: store, logger: logger)
         }
         var startingOffset: (@Sendable (TopicPartition) -> Int64?)?
-        if let stage = detection { startingOffset = { stage.startingOffset($0) } }
+        var beforeRevoke: (@Sendable ([TopicPartition]) -> Void)?
+        if let stage = detection {
+            startingOffset = { stage.startingOffset($0) }
+            if stage.store != nil { beforeRevoke = { stage.saveRevoked($0) } }
+        }
         let consumer = try KafkaConsumer(
             properties: configuration.kafka,
             topics: configuration.topics,
-            startingOffset: startingOffset
+            startingOffset: startingOffset,
+            beforeRevoke: beforeRevoke
         )
         consumerBox.withLock { $0 = consumer }
         defer { consumerBox.withLock { $0 = nil } }

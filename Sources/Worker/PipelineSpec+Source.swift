@@ -18,7 +18,7 @@ extension SourceConfiguration {
             decoderLimits: .init(maxMessageBytes: spec.decoder.maxMessageBytes, maxDepth: spec.decoder.maxDepth),
             detection: spec.detectionStage.enabled ? spec.detection : nil,
             alertsTopic: spec.detectionStage.alertsTopic,
-            stateDirectory: spec.detectionStage.stateDirectory,
+            stateStore: spec.resolvedStateStore,
             snapshotIntervalSeconds: spec.detectionStage.snapshotIntervalSeconds,
             shutdownTimeout: .seconds(spec.source.shutdownTimeoutSeconds)
         )

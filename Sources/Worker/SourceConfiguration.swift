@@ -1,6 +1,7 @@
 import AuditDecoder
 import Detection
 import Kafka
+import Pipeline
 
 /// How the worker consumes: the cluster, the topics, and the bounds that keep
 /// memory flat whatever the input rate.
@@ -35,8 +36,8 @@ public struct SourceConfiguration: Sendable {
     public var detection: DetectionSettings?
     /// A topic that receives every alert too (produced before the batch is acknowledged).
     public var alertsTopic: String?
-    /// Where per-partition detection snapshots are kept; nil keeps state in memory only.
-    public var stateDirectory: String?
+    /// Where per-partition detection state is kept between owners; nil keeps it in memory only.
+    public var stateStore: PipelineSpec.StateStore?
     public var snapshotIntervalSeconds: Int
     /// The ledger every raw message is mirrored into; nil runs none.
     public var ledger: LedgerConfiguration?
@@ -59,7 +60,7 @@ public struct SourceConfiguration: Sendable {
         decoderLimits: AuditEventDecoder.Limits = .init(),
         detection: DetectionSettings? = nil,
         alertsTopic: String? = nil,
-        stateDirectory: String? = nil,
+        stateStore: PipelineSpec.StateStore? = nil,
         snapshotIntervalSeconds: Int = 30,
         ledger: LedgerConfiguration? = nil,
         shutdownTimeout: Duration = .seconds(20)
@@ -76,7 +77,7 @@ public struct SourceConfiguration: Sendable {
         self.decoderLimits = decoderLimits
         self.detection = detection
         self.alertsTopic = alertsTopic
-        self.stateDirectory = stateDirectory
+        self.stateStore = stateStore
         self.snapshotIntervalSeconds = snapshotIntervalSeconds
         self.ledger = ledger
         self.shutdownTimeout = shutdownTimeout

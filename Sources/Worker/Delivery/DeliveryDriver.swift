@@ -1,3 +1,5 @@
+import Blocking
+import Detection
 import Kafka
 import Logging
 import Pipeline
@@ -179,6 +181,7 @@ struct DeliveryDriver {
             case .completed(let id):
                 guard let prepared = batches[id] else { break }
                 driver.books.acknowledged(prepared.runs, prepared.batch)
+                driver.detection?.acknowledged(prepared.runs)
             case .release(let id):
                 batches[id] = nil
             case .pause(let partitions):
@@ -191,7 +194,7 @@ struct DeliveryDriver {
                 driver.logger.debug("delivery forgot revoked partitions", metadata: ["partitions": "\(partitions)"])
             case .saveSnapshot:
                 do {
-                    try driver.detection?.save()
+                    if let detection = driver.detection { try await Self.save(detection) }
                 } catch {
                     // Not fatal: the last good snapshot stays, and a restart re-reads from its offset.
                     driver.logger.warning("detection snapshot not saved", metadata: ["error": "\(error)"])
@@ -200,10 +203,25 @@ struct DeliveryDriver {
                     if try await perform(action) { return true }
                 }
             case .stop(let abandoned):
+                driver.detection?.stop()
                 self.abandoned = abandoned
                 return true
             }
             return false
+        }
+
+        /// Saves every engine off the cooperative pool (files, a database).
+        private static func save(_ detection: DetectionStage) async throws(DetectionStateError) {
+            let saving = BlockingQueue(label: "countersign.detection.save")
+            let result: Result<Void, DetectionStateError> = await saving.run {
+                do throws(DetectionStateError) {
+                    try detection.save()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try result.get()
         }
 
         private mutating func commit(_ offsets: [TopicPartition: Int64]) async throws {

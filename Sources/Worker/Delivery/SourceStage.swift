@@ -350,7 +350,7 @@ final class SourceStage: @unchecked Sendable {
             }
         }
         guard rest.count < messages.count else { return messages }
-        _ = detection.process(events)
+        _ = detection.process(events, settled: true)
         let count = messages.count - rest.count
         books.replayedForState(count)
         return rest

@@ -15,18 +15,20 @@ public final class ReplayDetection: @unchecked Sendable {
     private let stage: DetectionStage
     private var seeded: [TopicPartition: Bool] = [:]
 
-    /// With a state directory and a time, a partition whose saved engine
-    /// (the worker's `detectors.state_directory`) knew nothing newer than
+    /// With a state store and a time, a partition whose saved engine
+    /// (the worker's `detectors.state_store`) knew nothing newer than
     /// `snapshotsBefore` starts from it: reading resumes at the engine's
     /// next offset and everything after it is fed, so no warm-up is needed.
     /// Nothing is ever saved.
-    public init(settings: DetectionSettings, stateDirectory: String? = nil, snapshotsBefore: Timestamp? = nil) {
-        var store: SnapshotStore?
+    public init(
+        settings: DetectionSettings,
+        stateStore: PipelineSpec.StateStore? = nil,
+        snapshotsBefore: Timestamp? = nil
+    ) {
+        var store: (any DetectionStateStore)?
         var accept: (@Sendable (DetectionEngine) -> Bool)?
-        if let stateDirectory, let before = snapshotsBefore,
-            FileManager.default.fileExists(atPath: stateDirectory)
-        {
-            store = try? SnapshotStore(directory: stateDirectory)
+        if let stateStore, let before = snapshotsBefore {
+            store = (try? stateStore.make(readOnly: true)) ?? nil
             let limit = before.microsecondsSinceEpoch
             accept = { engine in engine.newest != .min && engine.newest < limit }
         }

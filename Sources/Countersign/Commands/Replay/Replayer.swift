@@ -32,7 +32,7 @@ final class Replayer {
         decoders = try TopicDecoders(spec)
         detection = ReplayDetection(
             settings: spec.detection,
-            stateDirectory: spec.detectionStage.stateDirectory,
+            stateStore: spec.resolvedStateStore,
             snapshotsBefore: range.from
         )
         self.range = range
