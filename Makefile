@@ -13,7 +13,7 @@ FORMAT_PATHS := Package.swift $(filter-out Sources/OTLPProto,$(wildcard Sources/
 FUZZ_OBJECTS := $(foreach m,AuditEvent AuditDecoder,$(patsubst Sources/$(m)/%.swift,$(FUZZ_BUILD)/$(m).build/%.swift.o,$(wildcard Sources/$(m)/*.swift))) \
 	$(FUZZ_BUILD)/CSimdjson.build/csimdjson.cpp.o
 
-.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e bench-replay bench-ledger-storage eval soak chaos fuzz clean
+.PHONY: protos all setup build release test test-only test-deploy deb lint format demo bench bench-e2e bench-replay bench-ledger-storage bench-scale-out eval soak chaos fuzz clean
 
 all: build
 
@@ -57,6 +57,7 @@ bench: setup
 	$(RELEASE_BIN)/CountersignBench consume --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench stall --events 500000
 	$(RELEASE_BIN)/CountersignBench detect --events $(BENCH_EVENTS)
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- $(RELEASE_BIN)/CountersignBench state
 	$(RELEASE_BIN)/CountersignBench siem --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench ledger --events $(BENCH_EVENTS)
 	$(RELEASE_BIN)/CountersignBench metrics --events 500000
@@ -80,8 +81,10 @@ bench-e2e: setup
 
 # The long runs of the test suite: a million events through `run` into
 # PostgreSQL (make test runs 100,000), the ledger's crash test at a million
-# entries, and the ledger scale-out on radosgw at 300,000 events over 64
-# partitions (make test runs 30,000 over 16), with the release binary.
+# entries, the ledger scale-out on radosgw at 300,000 events over 64
+# partitions (make test runs 30,000 over 16), and the detection scale-out at
+# 500,000 events over 128 partitions (make test runs 40,000 over 16), with
+# the release binary.
 soak: setup
 	$(SWIFT) build -c release
 	$(SWIFT) build --build-tests
@@ -91,6 +94,16 @@ soak: setup
 		$(SWIFT) test --skip-build --filter LedgerCrashTests
 	COUNTERSIGN_SCALE_OUT_EVENTS=300000 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
 		scripts/harness.sh -- $(SWIFT) test --skip-build --filter LedgerScaleOutTests
+	COUNTERSIGN_DETECTION_SCALE_EVENTS=500000 COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign \
+		scripts/harness.sh -- $(SWIFT) test --skip-build --filter DetectionScaleOutTests
+
+# One, two and three workers of one group (PostgreSQL + detection with its
+# state in PostgreSQL) on one 300,000-event topic, and detection state at
+# 1,000,000 member x tool keys: snapshot size, save and load times.
+bench-scale-out: setup
+	$(SWIFT) build -c release
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- $(RELEASE_BIN)/CountersignBench state
+	COUNTERSIGN_BIN=$(RELEASE_BIN)/countersign scripts/harness.sh -- scripts/bench-scale-out.sh
 
 # Ledger appends into a local directory against a WORM bucket on radosgw.
 bench-ledger-storage: setup

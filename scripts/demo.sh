@@ -165,6 +165,7 @@ echo "== checks"
 stored=$(psql -XAtc "SELECT count(*) FROM events WHERE kafka_topic = 'mcp.audit'")
 hangar=$(psql -XAtc "SELECT count(*) FILTER (WHERE event_kind = 'tool_call') || ' ' || count(*) FROM events WHERE kafka_topic = 'mcp.otlp' AND gateway = 'mcp-hangar'")
 alerts=$(psql -XAtc "SELECT count(*) FROM alerts")
+saved=$(psql -XAtc "SELECT count(*) FROM detection_state" 2>/dev/null || echo 0)
 letters=$(kcat -b "$broker" -C -t mcp.audit.dead-letter -e -q -f '.\n' | wc -l)
 consumed_total=$(grep -F 'topic="mcp.audit"' <<<"$metrics" | sum countersign_events_consumed_total)
 check "the worker exited 0 on SIGTERM" [ "$status" -eq 0 ]
@@ -173,6 +174,7 @@ check "PostgreSQL holds every consumed event but the 3 malformed ($stored of $co
     [ "$stored" -eq $((consumed_total - 3)) ]
 check "Hangar's 2 OTLP messages gave its 4 tool calls and 2 server state changes ($hangar)" [ "$hangar" = "4 6" ]
 check "detection raised alerts ($alerts)" [ "$alerts" -gt 0 ]
+check "detection state saved in PostgreSQL for the partitions it judged ($saved rows of detection_state)" [ "$saved" -gt 0 ]
 check "the dead-letter topic holds the 3 malformed messages ($letters)" [ "$letters" -eq 3 ]
 check "every log of the ledger verifies against its signed checkpoint and the organisation checkpoint" [ "$verified" -eq 0 ]
 cef_after=$(grep -c 'CEF:0|' "$COUNTERSIGN_TEST_SYSLOG_DIR/tls.log" || true)
