@@ -57,7 +57,8 @@ results="$work/results"
 for round in $(seq 1 "$BENCH_SCALE_ROUNDS"); do
     for workers in $BENCH_SCALE_WORKERS; do
         database="bench_scale_${round}_${workers}"
-        psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database" >/dev/null
+        PGOPTIONS="-c client_min_messages=warning" psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $database" \
+            -c "CREATE DATABASE $database" >/dev/null
         conninfo="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$database"
         cat >"$work/pipeline.yaml" <<YAML
 source:

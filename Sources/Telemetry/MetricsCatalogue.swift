@@ -111,6 +111,19 @@ public enum MetricsCatalogue {
         labels: ["kind"]
     )
 
+    public static let detectionStateSaves = MetricDefinition(
+        "countersign_detection_state_saves_total",
+        .counter,
+        "Saves of detection state into its store, per occasion (interval, revocation) and result (saved, failed).",
+        labels: ["when", "result"]
+    )
+    public static let detectionStateRestores = MetricDefinition(
+        "countersign_detection_state_restores_total",
+        .counter,
+        "Partitions assigned with a state store, per result: restored, none (nothing saved yet), failed (store unreachable: started without state).",
+        labels: ["result"]
+    )
+
     // Sinks
     public static let sinkBatches = MetricDefinition(
         "countersign_sink_batches_total",
@@ -191,7 +204,8 @@ public enum MetricsCatalogue {
 
     public static let all: [MetricDefinition] = [
         consumed, consumerLag, acknowledgedOffset, deadLettered, skippedRecords, lateEvents, events, toolCallDuration,
-        toolResultBytes, alerts, detectionKeys, detectionEvictions, sinkBatches, sinkEvents, sinkErrors, sinkLatency,
+        toolResultBytes, alerts, detectionKeys, detectionEvictions, detectionStateSaves, detectionStateRestores,
+        sinkBatches, sinkEvents, sinkErrors, sinkLatency,
         siemMessages, spoolMessages, spoolBytes, ledgerEntries, ledgerCheckpointEntries, ledgerCheckpointAge,
         ledgerVerifySuccess, ledgerVerifyTimestamp, labelsFolded,
     ]

@@ -180,6 +180,16 @@ public final class PipelineMetrics: Sendable {
         }
     }
 
+    /// A save of detection state: `when` interval or revocation.
+    public func detectionStateSaved(when: String, ok: Bool) {
+        counter(MetricsCatalogue.detectionStateSaves, [("when", when), ("result", ok ? "saved" : "failed")]).increment()
+    }
+
+    /// A partition's state looked up at assignment: restored, none or failed.
+    public func detectionStateRestored(_ result: String) {
+        counter(MetricsCatalogue.detectionStateRestores, [("result", result)]).increment()
+    }
+
     // MARK: Sinks
 
     public func sinkWrote(_ sink: String, events: Int, seconds: Double) {

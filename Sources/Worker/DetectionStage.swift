@@ -60,6 +60,15 @@ final class DetectionStage: @unchecked Sendable {
         var acknowledged: Int64
     }
 
+    /// Told of every save and restore of state, for the metrics.
+    enum StateOutcome: Sendable {
+        case saved(when: String, ok: Bool)
+        case restored(String)
+    }
+
+    /// Set before the consumer starts; called on the thread that saved or restored.
+    var onState: (@Sendable (StateOutcome) -> Void)?
+
     /// Which saved engines may be restored (replay takes only those older
     /// than its range); nil restores every one.
     let acceptSnapshot: (@Sendable (DetectionEngine) -> Bool)?
@@ -147,10 +156,13 @@ final class DetectionStage: @unchecked Sendable {
         var attempt = 0
         while true {
             do {
-                return try store.load(topic: partition.topic, partition: partition.partition)
+                let saved = try store.load(topic: partition.topic, partition: partition.partition)
+                onState?(.restored(saved == nil ? "none" : "restored"))
+                return saved
             } catch {
                 attempt += 1
                 guard attempt < 4 else {
+                    onState?(.restored("failed"))
                     logger.error(
                         "detection state not restored; the partition starts without it",
                         metadata: ["partition": "\(partition)", "store": "\(store.description)", "error": "\(error)"]
@@ -162,8 +174,18 @@ final class DetectionStage: @unchecked Sendable {
         }
     }
 
-    /// Saves every engine with the next offset it expects.
+    /// Saves every engine with the next offset it expects (the interval and shutdown save).
     func save() throws(DetectionStateError) {
+        do {
+            try saveAll()
+            onState?(.saved(when: "interval", ok: true))
+        } catch {
+            onState?(.saved(when: "interval", ok: false))
+            throw error
+        }
+    }
+
+    private func saveAll() throws(DetectionStateError) {
         guard let store else { return }
         let saved = lock.withLock { _ in
             engines.sorted(by: { $0.key < $1.key }).filter { $0.value.lastOffset >= 0 }.map {
@@ -233,11 +255,13 @@ final class DetectionStage: @unchecked Sendable {
         let started = ContinuousClock.now
         do {
             try store.save(ready)
+            onState?(.saved(when: "revocation", ok: true))
             logger.info(
                 "detection state saved for revoked partitions",
                 metadata: ["partitions": "\(ready.count)", "took": "\(ContinuousClock.now - started)"]
             )
         } catch {
+            onState?(.saved(when: "revocation", ok: false))
             logger.warning(
                 "detection state of revoked partitions not saved; their next owner starts from the last snapshot",
                 metadata: ["store": "\(store.description)", "error": "\(error)"]

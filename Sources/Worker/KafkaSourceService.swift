@@ -96,7 +96,16 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         var detection: DetectionStage?
         if let settings = configuration.detection {
             let store = try configuration.stateStore?.make()
-            detection = DetectionStage(settings: settings, store: store, logger: logger)
+            let stage = DetectionStage(settings: settings, store: store, logger: logger)
+            if let metrics, store != nil {
+                stage.onState = { outcome in
+                    switch outcome {
+                    case .saved(let when, let ok): metrics.detectionStateSaved(when: when, ok: ok)
+                    case .restored(let result): metrics.detectionStateRestored(result)
+                    }
+                }
+            }
+            detection = stage
         }
         var startingOffset: (@Sendable (TopicPartition) -> Int64?)?
         var beforeRevoke: (@Sendable ([TopicPartition]) -> Void)?

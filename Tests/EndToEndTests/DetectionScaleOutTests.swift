@@ -148,6 +148,7 @@ extension EndToEndSuites {
             #expect(try await wait(until: { try stored() >= all / 5 }, seconds: 300), "A and B store")
             kill(a.process.processIdentifier, SIGKILL)
             _ = a.finish()
+            var steps = ["A killed at \(try stored())"]
             #expect(try await wait(until: { try stored() >= all * 2 / 5 }, seconds: 300), "B takes over")
             let c = try BackgroundRun(
                 pipeline: try run.pipeline("c", group: group, database: scaled),
@@ -155,7 +156,9 @@ extension EndToEndSuites {
                 idleSeconds: nil
             )
             #expect(c.waitForAssignment())
+            steps.append("C assigned at \(try stored())")
             #expect(try await wait(until: { try stored() >= all * 3 / 5 }, seconds: 300), "B and C store")
+            steps.append("B stopped at \(try stored())")
             kill(b.process.processIdentifier, SIGTERM)
             let (bStatus, _) = b.finish()
             #expect(bStatus == 0, "B: \(b.log.suffix(600))")
@@ -175,7 +178,8 @@ extension EndToEndSuites {
             #expect(try scaled.count("SELECT count(*) FROM detection_state") == Self.partitions)
             print(
                 "detection scale-out: \(all) events, \(Self.partitions) partitions, \(expected.count) alerts"
-                    + " (\(referenceDetectors)); the group's equal: \(got == expected)"
+                    + " (\(referenceDetectors)); the group's equal: \(got == expected);"
+                    + " events stored when \(steps.joined(separator: ", "))"
             )
 
             // The store on a server of its own, stopped for 30 s while two workers run.
@@ -198,6 +202,7 @@ extension EndToEndSuites {
             )
             #expect(d.waitForAssignment() && e.waitForAssignment())
             #expect(try await wait(until: { try storedThird() >= all / 10 }, seconds: 300), "D and E store")
+            let stoppedAt = try storedThird()
             #expect(Subprocess.script(stop) == 0)
             try await Task.sleep(for: .seconds(30))
             #expect(Subprocess.script(start) == 0)
@@ -232,7 +237,10 @@ extension EndToEndSuites {
             let throughOutage = try third.alertIDs()
             let outageDetectors = try third.detectors()
             #expect(throughOutage == expected, "through the outage: \(outageDetectors)")
-            print("detection store outage: \(all) events stored once, alerts equal: \(throughOutage == expected)")
+            print(
+                "detection store outage: store stopped at \(stoppedAt) events stored; \(all) events stored once,"
+                    + " alerts equal: \(throughOutage == expected)"
+            )
         }
     }
 }

@@ -95,26 +95,30 @@ extension EndToEndSuites {
                     """
             )
             defer { try? FileManager.default.removeItem(at: pipeline) }
-            let worker = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: nil)
-            #expect(worker.waitForAssignment())
-
-            // 56 hours of a 100-member organisation with seven incidents (alerts
-            // of several detectors), and two malformed messages.
-            let count = 100_000
-            let (generated, _) = try EndToEnd.countersign([
-                "generate", "--count", "\(count)", "--seed", "42", "--tenants", "4", "--members-per-tenant", "25",
-                "--spacing-ms", "2000", "--incidents", "7", "--brokers", broker, "--topic", topic,
-            ])
-            #expect(generated == 0)
+            // Two malformed messages, which also create the topic before the
+            // worker subscribes (a topic created after it would be seen only
+            // at the consumer's next metadata refresh, minutes later).
             let (produced, _) = try Subprocess.run(
                 "/usr/bin/kcat",
                 ["-b", broker, "-P", "-t", topic],
                 input: Data("{\"schema\":\"mcp.audit/1\"\n[]\n".utf8)
             )
             #expect(produced == 0)
+            let worker = try BackgroundRun(pipeline: pipeline, broker: broker, idleSeconds: nil)
+            #expect(worker.waitForAssignment())
+
+            // 56 hours of a 100-member organisation with seven incidents (alerts
+            // of several detectors).
+            let count = 100_000
+            let (generated, _) = try EndToEnd.countersign([
+                "generate", "--count", "\(count)", "--seed", "42", "--tenants", "4", "--members-per-tenant", "25",
+                "--spacing-ms", "2000", "--incidents", "7", "--brokers", broker, "--topic", topic,
+            ])
+            #expect(generated == 0)
 
             // Scrape while it works, and wait until Prometheus saw it all.
             var scrapeTimes: [Double] = []
+            var seen = false
             for _ in 0..<600 {
                 let started = Date()
                 let (status, _) = try await get("http://\(listen)/metrics")
@@ -122,10 +126,12 @@ extension EndToEndSuites {
                 if let series = try await query("sum(countersign_events_consumed_total) >= \(count)"), series > 0,
                     let verified = try await query("countersign_ledger_verify_success"), verified > 0
                 {
+                    seen = true
                     break
                 }
                 try await Task.sleep(for: .milliseconds(500))
             }
+            #expect(seen, "Prometheus never saw every event consumed: \(worker.log.suffix(800))")
             // A few more scrapes so that rates over the last minute have points.
             try await Task.sleep(for: .seconds(4))
 
