@@ -38,6 +38,8 @@ final class DetectionStage: @unchecked Sendable {
     /// nothing), kept for the partition's first batch: the store is never
     /// read while events are fed, on the cooperative pool.
     private let loaded = Mutex<[TopicPartition: SavedDetectionState?]>([:])
+    /// When the store last failed a restore (after its retries).
+    private let storeFailedAt = Mutex<ContinuousClock.Instant?>(nil)
     /// Set once delivery stopped: a revocation while the consumer closes
     /// saves nothing (the last snapshot was taken, or must not be, since
     /// batches were given up).
@@ -153,15 +155,20 @@ final class DetectionStage: @unchecked Sendable {
 
     private func load(_ partition: TopicPartition) -> SavedDetectionState? {
         guard let store else { return nil }
-        var attempt = 0
+        // Once the store gave up on one partition, the others of the same
+        // assignment are asked once each: retrying every one of many
+        // partitions would hold the rebalance callback for minutes.
+        var attempt = storeFailedAt.withLock { $0.map { ContinuousClock.now - $0 < .seconds(30) } ?? false } ? 3 : 0
         while true {
             do {
                 let saved = try store.load(topic: partition.topic, partition: partition.partition)
+                storeFailedAt.withLock { $0 = nil }
                 onState?(.restored(saved == nil ? "none" : "restored"))
                 return saved
             } catch {
                 attempt += 1
                 guard attempt < 4 else {
+                    storeFailedAt.withLock { $0 = .now }
                     onState?(.restored("failed"))
                     logger.error(
                         "detection state not restored; the partition starts without it",

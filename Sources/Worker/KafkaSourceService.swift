@@ -1,5 +1,7 @@
 import AuditDecoder
 import AuditEvent
+import Blocking
+import Detection
 import Kafka
 import Ledger
 import Logging
@@ -29,6 +31,8 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     private let books: Books
     /// The running consumer, for readiness probes.
     private let consumerBox = Mutex<KafkaConsumer?>(nil)
+    /// The detection state store once opened, for its readiness probe.
+    private let stateStoreBox = Mutex<(any DetectionStateStore)?>(nil)
 
     /// `policies` say, sink by sink, whether its acknowledgement gates
     /// commits and what a full queue does (default: required, block).
@@ -70,6 +74,21 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
             }
         ]
         for sink in sinks { parts.append(ReadinessMonitor.Part(name: sink.name) { try await sink.probe() }) }
+        if configuration.detection != nil, configuration.stateStore != nil {
+            // Unreachable at an assignment, a partition would start without
+            // its state: an operator should see that before a rollout goes on.
+            parts.append(
+                ReadinessMonitor.Part(name: "detection state") { [self] in
+                    guard let store = stateStoreBox.withLock({ $0 }) else {
+                        throw ReadinessError("the detection state store has not been opened")
+                    }
+                    let outcome = await BlockingQueue(label: "countersign.detection.probe").run {
+                        Result { () throws(DetectionStateError) in _ = try store.load(topic: "", partition: -1) }
+                    }
+                    if case .failure(let error) = outcome { throw ReadinessError(error.description) }
+                }
+            )
+        }
         if let ledger = configuration.ledger {
             let storage = ledger.storage
             parts.append(
@@ -96,6 +115,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         var detection: DetectionStage?
         if let settings = configuration.detection {
             let store = try configuration.stateStore?.make()
+            stateStoreBox.withLock { $0 = store }
             let stage = DetectionStage(settings: settings, store: store, logger: logger)
             if let metrics, store != nil {
                 stage.onState = { outcome in

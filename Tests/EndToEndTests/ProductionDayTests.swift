@@ -89,6 +89,32 @@ extension EndToEndSuites {
             #expect(status == 0)
         }
 
+        @Test("/readyz is 503 while the detection state store is unreachable, and names it")
+        func readinessNamesTheStateStore() async throws {
+            try #require(EndToEnd.enabled, "needs the harness (scripts/harness.sh)")
+            let broker = try #require(EndToEnd.bootstrap)
+            let file = try Self.pipeline(
+                "state-down",
+                broker: broker,
+                sinks: "  - type: null\ndetectors:\n  state_store: postgres\n"
+                    + "  state_conninfo: \"host=127.0.0.1 port=1 dbname=none connect_timeout=2\""
+            )
+            let run = try BackgroundRun(pipeline: file, broker: broker, idleSeconds: nil)
+            defer { run.process.terminate() }
+            let base = try #require(try await Self.endpoint(run), "no metrics endpoint: \(run.log.suffix(800))")
+            var answer = try Self.get(base + "/readyz")
+            // Probed at start (perhaps before the store is opened), then again while failing.
+            for _ in 0..<300 where !answer.body.contains("detection state: postgres detection_state") {
+                try await Task.sleep(for: .milliseconds(100))
+                answer = try Self.get(base + "/readyz")
+            }
+            #expect(answer.status == 503)
+            #expect(answer.body.contains("detection state: postgres detection_state"), "\(answer.body)")
+            run.process.terminate()
+            let (status, _) = run.finish()
+            #expect(status == 0)
+        }
+
         @Test(
             "with the broker down: /readyz answers at once, librdkafka's errors are JSON records, no secret is logged"
         )

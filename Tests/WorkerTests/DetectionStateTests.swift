@@ -23,6 +23,21 @@ final class RecordingStore: DetectionStateStore, Sendable {
     }
 }
 
+/// A store that is always down, counting the calls.
+final class DownStore: DetectionStateStore, Sendable {
+    let loads = Mutex(0)
+    var description: String { "down" }
+
+    func load(topic: String, partition: Int32) throws(DetectionStateError) -> SavedDetectionState? {
+        loads.withLock { $0 += 1 }
+        throw DetectionStateError("connection refused")
+    }
+
+    func save(_ states: [SavedDetectionState]) throws(DetectionStateError) {
+        throw DetectionStateError("connection refused")
+    }
+}
+
 @Suite("detection state between owners")
 struct DetectionStateTests {
     /// Events of partition 0 at offsets 0..<count.
@@ -105,6 +120,21 @@ struct DetectionStateTests {
         let last = try #require(store.saved.withLock { $0.last })
         #expect(last.nextOffset == 200)
         #expect(try DetectionEngine(snapshot: last.snapshot, settings: DetectionSettings()).statistics.events == 200)
+    }
+
+    @Test("a store that is down: one partition is retried, the rest of the assignment asked once, all start empty")
+    func storeDownAtAssignment() throws {
+        let store = DownStore()
+        let stage = DetectionStage(settings: DetectionSettings(), store: store)
+        #expect(stage.startingOffset(partition) == nil)
+        #expect(store.loads.withLock { $0 } == 4)
+        for number in 1..<10 {
+            #expect(stage.startingOffset(TopicPartition(topic: "mcp.audit", partition: Int32(number))) == nil)
+        }
+        #expect(store.loads.withLock { $0 } == 4 + 9)
+        // Events are still judged, by an engine that starts empty.
+        _ = stage.process(try events(10))
+        #expect(stage.trackedKeys["member", default: 0] > 0)
     }
 
     @Test("the directory store keeps the newest state: an older one is not written over it")
