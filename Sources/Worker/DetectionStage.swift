@@ -287,9 +287,11 @@ final class DetectionStage: @unchecked Sendable {
     }
 
     /// Forgets the engine of a partition this worker no longer owns.
+    /// What the store held is kept: the source learns of a revocation after
+    /// the fact, possibly after the partition was assigned again in the same
+    /// poll, whose look-up must survive (every assignment replaces it).
     func forget(_ partition: TopicPartition) {
         lock.withLock { _ in engines[partition] = nil }
-        _ = loaded.withLock { $0.removeValue(forKey: partition) }
     }
 
     /// The engine of a partition's first batch: from what the store held

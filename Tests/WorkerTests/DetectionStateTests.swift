@@ -137,6 +137,29 @@ struct DetectionStateTests {
         #expect(stage.trackedKeys["member", default: 0] > 0)
     }
 
+    @Test(
+        "revoked and assigned again in one poll: the source forgets after the new assignment, and the state is restored"
+    )
+    func revokedAndAssignedInOnePoll() throws {
+        let store = RecordingStore()
+        let stage = DetectionStage(settings: DetectionSettings(), store: store)
+        let all = try events(300)
+        _ = stage.process(Array(all[..<200]))
+        stage.acknowledged([partition: OffsetRun(first: 0, last: 199, count: 200)])
+        // In the callbacks: the revocation saves, the assignment looks the state up.
+        stage.saveRevoked([partition], wait: .milliseconds(10))
+        #expect(stage.startingOffset(partition) == 200)
+        // Then the source reads both changes and forgets the revoked engine.
+        stage.forget(partition)
+        _ = stage.process(Array(all[200...]))
+        // Restored, not cold: the engine counts all 300 events.
+        stage.acknowledged([partition: OffsetRun(first: 200, last: 299, count: 100)])
+        stage.saveRevoked([partition], wait: .milliseconds(10))
+        let last = try #require(store.saved.withLock { $0.last })
+        #expect(last.nextOffset == 300)
+        #expect(try DetectionEngine(snapshot: last.snapshot, settings: DetectionSettings()).statistics.events == 300)
+    }
+
     @Test("the directory store keeps the newest state: an older one is not written over it")
     func directoryKeepsNewest() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID())").path
