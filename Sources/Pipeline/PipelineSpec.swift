@@ -159,12 +159,6 @@ public struct PipelineSpec: Sendable {
         public var stateStore: StateStore?
         public var snapshotIntervalSeconds = 30
         public init() {}
-
-        /// The directory of a `directory` store (for `replay`, which reads it).
-        public var stateDirectory: String? {
-            if case .directory(let path) = stateStore { return path }
-            return nil
-        }
     }
 
     /// Where detection state waits between a partition's owners.

@@ -21,9 +21,9 @@ public final class PostgresStateStore: DetectionStateStore, @unchecked Sendable 
     let conninfo: String
     /// Bytes per chunk row.
     let chunkBytes: Int
+    /// The kept connection; held for the whole of a call, so one caller at a
+    /// time (librdkafka's thread, the snapshot interval, readiness).
     private let connection = Mutex<PostgresConnection?>(nil)
-    /// One caller at a time: librdkafka's thread and the snapshot interval.
-    private let serial = Mutex<Void>(())
 
     public init(conninfo: String, chunkBytes: Int = 8 << 20) {
         self.conninfo = conninfo
@@ -142,9 +142,9 @@ public final class PostgresStateStore: DetectionStateStore, @unchecked Sendable 
     private func run<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) throws(DetectionStateError) -> T {
-        let outcome: Result<T, any Error> = serial.withLock { _ in
-            let current = connection.withLock { $0 }
-            let conninfo = self.conninfo
+        let conninfo = self.conninfo
+        let outcome: Result<T, any Error> = connection.withLock { kept in
+            let current = kept
             let result: Result<(PostgresConnection, T), any Error> = waitOutsidePool {
                 do {
                     let open: PostgresConnection
@@ -161,14 +161,8 @@ public final class PostgresStateStore: DetectionStateStore, @unchecked Sendable 
                     return .failure(error)
                 }
             }
-            switch result {
-            case .success(let (open, value)):
-                connection.withLock { $0 = open }
-                return .success(value)
-            case .failure(let error):
-                connection.withLock { $0 = nil }
-                return .failure(error)
-            }
+            kept = try? result.get().0
+            return result.map(\.1)
         }
         switch outcome {
         case .success(let value): return value

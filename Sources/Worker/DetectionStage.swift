@@ -1,4 +1,5 @@
 import AuditEvent
+import Blocking
 import Detection
 import Foundation
 import Kafka
@@ -34,10 +35,13 @@ final class DetectionStage: @unchecked Sendable {
     /// Held while engines are fed, saved, counted or forgotten: a snapshot
     /// taken while a batch is half fed would not match its offset.
     private let lock = Mutex<Void>(())
-    /// What the store held at assignment (read on librdkafka's thread; nil:
-    /// nothing), kept for the partition's first batch: the store is never
-    /// read while events are fed, on the cooperative pool.
-    private let loaded = Mutex<[TopicPartition: SavedDetectionState?]>([:])
+    /// The engine the store held at assignment (read and decoded on
+    /// librdkafka's thread; nil: none), kept for the partition's first
+    /// batch: the store is never read while events are fed, on the
+    /// cooperative pool.
+    private let loaded = Mutex<[TopicPartition: PartitionEngine?]>([:])
+    /// Where the interval saves run, off the cooperative pool.
+    private let saving = BlockingQueue(label: "countersign.detection.save")
     /// When the store last failed a restore (after its retries).
     private let storeFailedAt = Mutex<ContinuousClock.Instant?>(nil)
     /// Set once delivery stopped: a revocation while the consumer closes
@@ -60,6 +64,24 @@ final class DetectionStage: @unchecked Sendable {
         /// The last offset of the partition every required sink acknowledged
         /// (or that was acknowledged before: restored and warm-up events).
         var acknowledged: Int64
+
+        /// A fresh engine, or one restored whole up to `nextOffset`.
+        init(_ engine: DetectionEngine, nextOffset: Int64 = 0) {
+            self.engine = engine
+            lastOffset = nextOffset - 1
+            lastIndex = .max
+            acknowledged = nextOffset - 1
+        }
+
+        /// What the store keeps of it.
+        func saved(_ partition: TopicPartition) -> SavedDetectionState {
+            SavedDetectionState(
+                topic: partition.topic,
+                partition: partition.partition,
+                nextOffset: lastOffset + 1,
+                snapshot: engine.snapshot()
+            )
+        }
     }
 
     /// Told of every save and restore of state, for the metrics.
@@ -68,8 +90,8 @@ final class DetectionStage: @unchecked Sendable {
         case restored(String)
     }
 
-    /// Set before the consumer starts; called on the thread that saved or restored.
-    var onState: (@Sendable (StateOutcome) -> Void)?
+    /// Called on the thread that saved or restored.
+    let onState: (@Sendable (StateOutcome) -> Void)?
 
     /// Which saved engines may be restored (replay takes only those older
     /// than its range); nil restores every one.
@@ -79,11 +101,13 @@ final class DetectionStage: @unchecked Sendable {
         settings: DetectionSettings,
         store: (any DetectionStateStore)?,
         acceptSnapshot: (@Sendable (DetectionEngine) -> Bool)? = nil,
-        logger: Logger = Logger(label: "countersign.detection")
+        logger: Logger = Logger(label: "countersign.detection"),
+        onState: (@Sendable (StateOutcome) -> Void)? = nil
     ) {
         self.settings = settings
         self.store = store
         self.logger = logger
+        self.onState = onState
         self.acceptSnapshot = acceptSnapshot
     }
 
@@ -144,13 +168,15 @@ final class DetectionStage: @unchecked Sendable {
     /// partition starts without state (said in the log: its first-seen and
     /// off-hours detectors warm up again).
     func startingOffset(_ partition: TopicPartition) -> Int64? {
-        var saved = load(partition)
-        if let state = saved, let acceptSnapshot {
-            let engine = try? DetectionEngine(snapshot: state.snapshot, settings: settings)
-            if !(engine.map(acceptSnapshot) ?? false) { saved = nil }
+        var restored: PartitionEngine?
+        if let saved = load(partition),
+            let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings),
+            acceptSnapshot?(engine) ?? true
+        {
+            restored = PartitionEngine(engine, nextOffset: saved.nextOffset)
         }
-        loaded.withLock { $0[partition] = .some(saved) }
-        return saved?.nextOffset
+        loaded.withLock { $0[partition] = .some(restored) }
+        return restored.map { $0.lastOffset + 1 }
     }
 
     private func load(_ partition: TopicPartition) -> SavedDetectionState? {
@@ -181,28 +207,26 @@ final class DetectionStage: @unchecked Sendable {
         }
     }
 
-    /// Saves every engine with the next offset it expects (the interval and shutdown save).
-    func save() throws(DetectionStateError) {
-        do {
-            try saveAll()
-            onState?(.saved(when: "interval", ok: true))
-        } catch {
-            onState?(.saved(when: "interval", ok: false))
-            throw error
+    /// Saves every engine with the next offset it expects (the interval and
+    /// shutdown save), off the cooperative pool: files, a database.
+    func save() async throws(DetectionStateError) {
+        let result: Result<Void, DetectionStateError> = await saving.run { [self] in
+            do throws(DetectionStateError) {
+                try saveAll()
+                onState?(.saved(when: "interval", ok: true))
+                return .success(())
+            } catch {
+                onState?(.saved(when: "interval", ok: false))
+                return .failure(error)
+            }
         }
+        try result.get()
     }
 
     private func saveAll() throws(DetectionStateError) {
         guard let store else { return }
         let saved = lock.withLock { _ in
-            engines.sorted(by: { $0.key < $1.key }).filter { $0.value.lastOffset >= 0 }.map {
-                SavedDetectionState(
-                    topic: $0.key.topic,
-                    partition: $0.key.partition,
-                    nextOffset: $0.value.lastOffset + 1,
-                    snapshot: $0.value.engine.snapshot()
-                )
-            }
+            engines.sorted(by: { $0.key < $1.key }).filter { $0.value.lastOffset >= 0 }.map { $0.value.saved($0.key) }
         }
         try store.save(saved)
     }
@@ -228,7 +252,7 @@ final class DetectionStage: @unchecked Sendable {
     func saveRevoked(_ partitions: [TopicPartition], wait: Duration = .seconds(5)) {
         guard let store, !partitions.isEmpty else { return }
         let deadline = ContinuousClock.now + wait
-        while unacknowledged(partitions) > 0, ContinuousClock.now < deadline {
+        while awaitingAcknowledgement(partitions), ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
         let (ready, waiting): ([SavedDetectionState], [TopicPartition]) = lock.withLock { _ in
@@ -241,14 +265,7 @@ final class DetectionStage: @unchecked Sendable {
                     waiting.append(partition)
                     continue
                 }
-                ready.append(
-                    SavedDetectionState(
-                        topic: partition.topic,
-                        partition: partition.partition,
-                        nextOffset: state.lastOffset + 1,
-                        snapshot: state.engine.snapshot()
-                    )
-                )
+                ready.append(state.saved(partition))
             }
             return (ready, waiting)
         }
@@ -276,13 +293,10 @@ final class DetectionStage: @unchecked Sendable {
         }
     }
 
-    /// How many of these partitions have events fed but not yet acknowledged.
-    private func unacknowledged(_ partitions: [TopicPartition]) -> Int {
+    /// Whether one of these partitions has events fed but not yet acknowledged.
+    private func awaitingAcknowledgement(_ partitions: [TopicPartition]) -> Bool {
         lock.withLock { _ in
-            guard !stopped else { return 0 }
-            return partitions.filter { partition in
-                engines[partition].map { $0.acknowledged < $0.lastOffset } ?? false
-            }.count
+            !stopped && partitions.contains { engines[$0].map { $0.acknowledged < $0.lastOffset } ?? false }
         }
     }
 
@@ -294,23 +308,11 @@ final class DetectionStage: @unchecked Sendable {
         lock.withLock { _ in engines[partition] = nil }
     }
 
-    /// The engine of a partition's first batch: from what the store held
-    /// at assignment. A partition never looked up (no store, or replay
-    /// without a snapshot) starts empty.
+    /// The engine of a partition's first batch: the one restored at
+    /// assignment. A partition never looked up (no store, or replay without
+    /// a snapshot) starts empty.
     private func restore(_ partition: TopicPartition) -> PartitionEngine {
         let cached = loaded.withLock { $0.removeValue(forKey: partition) }
-        if let saved = cached ?? nil,
-            let engine = try? DetectionEngine(snapshot: saved.snapshot, settings: settings),
-            acceptSnapshot?(engine) ?? true
-        {
-            let last = saved.nextOffset - 1
-            return PartitionEngine(engine: engine, lastOffset: last, lastIndex: .max, acknowledged: last)
-        }
-        return PartitionEngine(
-            engine: DetectionEngine(settings: settings),
-            lastOffset: -1,
-            lastIndex: .max,
-            acknowledged: -1
-        )
+        return (cached ?? nil) ?? PartitionEngine(DetectionEngine(settings: settings))
     }
 }

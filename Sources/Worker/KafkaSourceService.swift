@@ -33,6 +33,8 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
     private let consumerBox = Mutex<KafkaConsumer?>(nil)
     /// The detection state store once opened, for its readiness probe.
     private let stateStoreBox = Mutex<(any DetectionStateStore)?>(nil)
+    /// Where its probes run, off the cooperative pool.
+    private let stateProbes = BlockingQueue(label: "countersign.detection.probe")
 
     /// `policies` say, sink by sink, whether its acknowledgement gates
     /// commits and what a full queue does (default: required, block).
@@ -82,7 +84,7 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
                     guard let store = stateStoreBox.withLock({ $0 }) else {
                         throw ReadinessError("the detection state store has not been opened")
                     }
-                    let outcome = await BlockingQueue(label: "countersign.detection.probe").run {
+                    let outcome = await stateProbes.run {
                         Result { () throws(DetectionStateError) in _ = try store.load(topic: "", partition: -1) }
                     }
                     if case .failure(let error) = outcome { throw ReadinessError(error.description) }
@@ -116,15 +118,16 @@ public final class KafkaSourceService: Service, @unchecked Sendable {
         if let settings = configuration.detection {
             let store = try configuration.stateStore?.make()
             stateStoreBox.withLock { $0 = store }
-            let stage = DetectionStage(settings: settings, store: store, logger: logger)
+            var onState: (@Sendable (DetectionStage.StateOutcome) -> Void)?
             if let metrics, store != nil {
-                stage.onState = { outcome in
+                onState = { outcome in
                     switch outcome {
                     case .saved(let when, let ok): metrics.detectionStateSaved(when: when, ok: ok)
                     case .restored(let result): metrics.detectionStateRestored(result)
                     }
                 }
             }
+            let stage = DetectionStage(settings: settings, store: store, logger: logger, onState: onState)
             detection = stage
         }
         var startingOffset: (@Sendable (TopicPartition) -> Int64?)?

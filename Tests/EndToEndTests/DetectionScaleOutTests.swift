@@ -79,14 +79,6 @@ extension EndToEndSuites {
             }
         }
 
-        func wait(until condition: () throws -> Bool, seconds: Int) async throws -> Bool {
-            for _ in 0..<(seconds * 2) {
-                if try condition() { return true }
-                try await Task.sleep(for: .milliseconds(500))
-            }
-            return try condition()
-        }
-
         @Test(
             "three workers, a kill, a newcomer and a stop, then a 30 s store outage: the alerts of one uninterrupted worker, every event once",
             .enabled(if: EndToEnd.enabled)
@@ -145,11 +137,11 @@ extension EndToEndSuites {
                 idleSeconds: nil
             )
             #expect(a.waitForAssignment() && b.waitForAssignment())
-            #expect(try await wait(until: { try stored() >= all / 5 }, seconds: 300), "A and B store")
+            #expect(try await EndToEnd.wait(until: { try stored() >= all / 5 }, seconds: 300), "A and B store")
             kill(a.process.processIdentifier, SIGKILL)
             _ = a.finish()
             var steps = ["A killed at \(try stored())"]
-            #expect(try await wait(until: { try stored() >= all * 2 / 5 }, seconds: 300), "B takes over")
+            #expect(try await EndToEnd.wait(until: { try stored() >= all * 2 / 5 }, seconds: 300), "B takes over")
             let c = try BackgroundRun(
                 pipeline: try run.pipeline("c", group: group, database: scaled),
                 broker: broker.bootstrap,
@@ -157,12 +149,12 @@ extension EndToEndSuites {
             )
             #expect(c.waitForAssignment())
             steps.append("C assigned at \(try stored())")
-            #expect(try await wait(until: { try stored() >= all * 3 / 5 }, seconds: 300), "B and C store")
+            #expect(try await EndToEnd.wait(until: { try stored() >= all * 3 / 5 }, seconds: 300), "B and C store")
             steps.append("B stopped at \(try stored())")
             kill(b.process.processIdentifier, SIGTERM)
             let (bStatus, _) = b.finish()
             #expect(bStatus == 0, "B: \(b.log.suffix(600))")
-            #expect(try await wait(until: { try stored() >= all }, seconds: 600), "C stores the rest")
+            #expect(try await EndToEnd.wait(until: { try stored() >= all }, seconds: 600), "C stores the rest")
             try await Task.sleep(for: .seconds(3))
             kill(c.process.processIdentifier, SIGTERM)
             let (cStatus, _) = c.finish()
@@ -201,14 +193,14 @@ extension EndToEndSuites {
                 idleSeconds: nil
             )
             #expect(d.waitForAssignment() && e.waitForAssignment())
-            #expect(try await wait(until: { try storedThird() >= all / 10 }, seconds: 300), "D and E store")
+            #expect(try await EndToEnd.wait(until: { try storedThird() >= all / 10 }, seconds: 300), "D and E store")
             let stoppedAt = try storedThird()
             #expect(Subprocess.script(stop) == 0)
             try await Task.sleep(for: .seconds(30))
             #expect(Subprocess.script(start) == 0)
             var back: String?
             #expect(
-                try await wait(
+                try await EndToEnd.wait(
                     until: {
                         back = try Chaos.psql(state, "SELECT now()")
                         return back != nil
@@ -217,7 +209,10 @@ extension EndToEndSuites {
                 )
             )
             let returned = try #require(back, "the store came back")
-            #expect(try await wait(until: { try storedThird() >= all }, seconds: 600), "D and E store everything")
+            #expect(
+                try await EndToEnd.wait(until: { try storedThird() >= all }, seconds: 600),
+                "D and E store everything"
+            )
             // Saved again once the store returned.
             let savedSince = {
                 Int(
@@ -226,7 +221,7 @@ extension EndToEndSuites {
                     ?? 0
             }
             #expect(
-                try await wait(until: { try savedSince() > 0 }, seconds: 60),
+                try await EndToEnd.wait(until: { try savedSince() > 0 }, seconds: 60),
                 "the state is saved when the store returns"
             )
             for worker in [d, e] { kill(worker.process.processIdentifier, SIGTERM) }

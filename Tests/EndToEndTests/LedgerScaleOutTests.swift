@@ -103,14 +103,7 @@ extension EndToEndSuites {
                     return total + (last == 0 ? 0 : try LedgerWriter.committedSize(logStorage, last))
                 }
             }
-            func wait(until condition: () throws -> Bool, seconds: Int) async throws -> Bool {
-                for _ in 0..<(seconds * 2) {
-                    if try condition() { return true }
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-                return try condition()
-            }
-            #expect(try await wait(until: { try appended() > 0 }, seconds: 120), "the workers began appending")
+            #expect(try await EndToEnd.wait(until: { try appended() > 0 }, seconds: 120), "the workers began appending")
 
             // A freezes past its session: the group gives its partitions to B. Then it wakes up, a zombie.
             kill(a.process.processIdentifier, SIGSTOP)
@@ -123,7 +116,7 @@ extension EndToEndSuites {
             let c = try BackgroundRun(pipeline: try pipeline("c"), broker: broker.bootstrap, idleSeconds: nil)
             #expect(c.waitForAssignment())
             let all = UInt64(Self.events)
-            #expect(try await wait(until: { try appended() >= all }, seconds: 600), "every message appended")
+            #expect(try await EndToEnd.wait(until: { try appended() >= all }, seconds: 600), "every message appended")
             try await Task.sleep(for: .seconds(3))
             for run in [a, c] { kill(run.process.processIdentifier, SIGTERM) }
             let statuses = [a, c].map { $0.finish().0 }

@@ -63,6 +63,20 @@ extension EndToEndSuites {
             return (Int(tail.first ?? "") ?? 0, body, Double(tail.last ?? "") ?? .infinity)
         }
 
+        /// /readyz of a running worker, asked again every 100 ms (up to 30 s) while `waiting` holds for its body.
+        static func readiness(
+            of run: BackgroundRun,
+            while waiting: (String) -> Bool
+        ) async throws -> (status: Int, body: String, seconds: Double) {
+            let base = try #require(try await Self.endpoint(run), "no metrics endpoint: \(run.log.suffix(800))")
+            var answer = try Self.get(base + "/readyz")
+            for _ in 0..<300 where waiting(answer.body) {
+                try await Task.sleep(for: .milliseconds(100))
+                answer = try Self.get(base + "/readyz")
+            }
+            return answer
+        }
+
         @Test("/readyz is 503 at start while the SIEM is unreachable, and names it")
         func readinessNamesTheSIEM() async throws {
             try #require(EndToEnd.enabled, "needs the harness (scripts/harness.sh)")
@@ -75,12 +89,7 @@ extension EndToEndSuites {
             )
             let run = try BackgroundRun(pipeline: file, broker: broker, idleSeconds: nil)
             defer { run.process.terminate() }
-            let base = try #require(try await Self.endpoint(run), "no metrics endpoint: \(run.log.suffix(800))")
-            var answer = try Self.get(base + "/readyz")
-            for _ in 0..<300 where answer.body.contains("not checked yet") {
-                try await Task.sleep(for: .milliseconds(100))
-                answer = try Self.get(base + "/readyz")
-            }
+            let answer = try await Self.readiness(of: run, while: { $0.contains("not checked yet") })
             #expect(answer.status == 503)
             #expect(answer.body.contains("siem: cannot connect to 127.0.0.1:1 (tcp)"), "\(answer.body)")
             #expect(!answer.body.contains("null"), "a sink with nothing to reach is never named: \(answer.body)")
@@ -101,13 +110,13 @@ extension EndToEndSuites {
             )
             let run = try BackgroundRun(pipeline: file, broker: broker, idleSeconds: nil)
             defer { run.process.terminate() }
-            let base = try #require(try await Self.endpoint(run), "no metrics endpoint: \(run.log.suffix(800))")
-            var answer = try Self.get(base + "/readyz")
             // Probed at start (perhaps before the store is opened), then again while failing.
-            for _ in 0..<300 where !answer.body.contains("detection state: postgres detection_state") {
-                try await Task.sleep(for: .milliseconds(100))
-                answer = try Self.get(base + "/readyz")
-            }
+            let answer = try await Self.readiness(
+                of: run,
+                while: {
+                    !$0.contains("detection state: postgres detection_state")
+                }
+            )
             #expect(answer.status == 503)
             #expect(answer.body.contains("detection state: postgres detection_state"), "\(answer.body)")
             run.process.terminate()

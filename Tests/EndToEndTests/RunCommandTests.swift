@@ -40,6 +40,15 @@ enum EndToEnd {
         return file
     }
 
+    /// Polls `condition` twice a second for up to `seconds`; its last answer.
+    static func wait(until condition: () throws -> Bool, seconds: Int) async throws -> Bool {
+        for _ in 0..<(seconds * 2) {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return try condition()
+    }
+
     /// The event_id of one canonical JSON line, if it parses.
     static func eventID(_ line: Substring) -> String? {
         let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]

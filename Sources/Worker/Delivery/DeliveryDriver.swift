@@ -1,5 +1,3 @@
-import Blocking
-import Detection
 import Kafka
 import Logging
 import Pipeline
@@ -194,7 +192,7 @@ struct DeliveryDriver {
                 driver.logger.debug("delivery forgot revoked partitions", metadata: ["partitions": "\(partitions)"])
             case .saveSnapshot:
                 do {
-                    if let detection = driver.detection { try await Self.save(detection) }
+                    try await driver.detection?.save()
                 } catch {
                     // Not fatal: the last good snapshot stays, and a restart re-reads from its offset.
                     driver.logger.warning("detection snapshot not saved", metadata: ["error": "\(error)"])
@@ -208,20 +206,6 @@ struct DeliveryDriver {
                 return true
             }
             return false
-        }
-
-        /// Saves every engine off the cooperative pool (files, a database).
-        private static func save(_ detection: DetectionStage) async throws(DetectionStateError) {
-            let saving = BlockingQueue(label: "countersign.detection.save")
-            let result: Result<Void, DetectionStateError> = await saving.run {
-                do throws(DetectionStateError) {
-                    try detection.save()
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            try result.get()
         }
 
         private mutating func commit(_ offsets: [TopicPartition: Int64]) async throws {

@@ -32,9 +32,12 @@ public struct DirectoryStateStore: DetectionStateStore {
             data.count >= 8
         else { return nil }
         let bytes = [UInt8](data)
-        var offset: Int64 = 0
-        for index in 0..<8 { offset |= Int64(bytes[index]) << (8 * Int64(index)) }
-        return SavedDetectionState(topic: topic, partition: partition, nextOffset: offset, snapshot: Array(bytes[8...]))
+        return SavedDetectionState(
+            topic: topic,
+            partition: partition,
+            nextOffset: Self.offset(bytes.prefix(8)),
+            snapshot: Array(bytes[8...])
+        )
     }
 
     public func save(_ states: [SavedDetectionState]) throws(DetectionStateError) {
@@ -62,8 +65,11 @@ public struct DirectoryStateStore: DetectionStateStore {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let data = try? handle.read(upToCount: 8), data.count == 8 else { return nil }
-        var offset: Int64 = 0
-        for (index, byte) in data.enumerated() { offset |= Int64(byte) << (8 * Int64(index)) }
-        return offset
+        return offset(data)
+    }
+
+    /// The little-endian offset at the head of a state file.
+    static func offset(_ head: some Collection<UInt8>) -> Int64 {
+        head.enumerated().reduce(0) { $0 | Int64($1.element) << (8 * Int64($1.offset)) }
     }
 }
